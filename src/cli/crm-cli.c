@@ -1,0 +1,670 @@
+/* crm-cli.c: the core from a shell
+ *
+ * crm-cli [--data-dir DIR] [--profile NAME] COMMAND [ARGS…]
+ *
+ * Exit status: 0 on success, 1 when the work could not be done (a record
+ * that does not exist, a database that cannot be written), 2 for a wrong
+ * command line or value, in which case nothing was written.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "crm-cli"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <locale.h>
+#include <stdio.h>
+
+#include "crm-demo.h"
+#include "crm-money.h"
+#include "crm-store.h"
+
+#define EXIT_USAGE 2
+
+typedef struct
+{
+  char     *data_dir;
+  char     *profile;
+  gboolean  json;
+  char     *search;
+  int       limit;
+} Options;
+
+typedef struct
+{
+  const char *name;
+  const char *args;
+  const char *summary;
+  int       (*run) (Options *options, int argc, char **argv);
+} Command;
+
+static Options options;
+
+/* Output helpers ******************************************************/
+
+static int
+fail (int         status,
+      const char *format,
+      ...) G_GNUC_PRINTF (2, 3);
+
+static int
+fail (int         status,
+      const char *format,
+      ...)
+{
+  g_autofree char *message = NULL;
+  va_list args;
+
+  va_start (args, format);
+  message = g_strdup_vprintf (format, args);
+  va_end (args);
+
+  /* One line, so scripts can show it as it is */
+  g_strdelimit (message, "\n", ' ');
+  g_printerr ("crm-cli: %s\n", message);
+  return status;
+}
+
+static int
+fail_error (const GError *error)
+{
+  int status = 1;
+
+  if (error->domain == CRM_ENTITY_ERROR || error->domain == CRM_DECIMAL_ERROR ||
+      g_error_matches (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT))
+    status = EXIT_USAGE;
+  return fail (status, "%s", error->message);
+}
+
+static void
+print_json (JsonNode *node)
+{
+  g_autofree char *text = json_to_string (node, TRUE);
+
+  g_print ("%s\n", text);
+}
+
+static char *
+value_to_text (JsonNode *value)
+{
+  if (value == NULL || JSON_NODE_HOLDS_NULL (value))
+    return g_strdup ("");
+  if (JSON_NODE_HOLDS_ARRAY (value))
+    {
+      JsonArray *array = json_node_get_array (value);
+      g_autoptr(GString) out = g_string_new (NULL);
+
+      for (guint i = 0; i < json_array_get_length (array); i++)
+        {
+          JsonObject *item = json_array_get_object_element (array, i);
+
+          if (item && json_object_has_member (item, "value"))
+            g_string_append_printf (out, "%s%s", out->len ? ", " : "",
+                                    json_object_get_string_member (item, "value"));
+          else if (item && json_object_has_member (item, "description"))
+            g_string_append_printf (out, "%s%s", out->len ? "; " : "",
+                                    json_object_get_string_member (item, "description"));
+        }
+      return g_string_free (g_steal_pointer (&out), FALSE);
+    }
+  if (json_node_get_value_type (value) == G_TYPE_STRING)
+    return g_strdup (json_node_get_string (value));
+  if (json_node_get_value_type (value) == G_TYPE_BOOLEAN)
+    return g_strdup (json_node_get_boolean (value) ? "yes" : "no");
+  return json_to_string (value, FALSE);
+}
+
+/* The columns `list` shows, after the id */
+static const struct {
+  const char *entity;
+  const char *columns[5];
+} list_columns[] = {
+  { "users", { "name", "email", "role" } },
+  { "accounts", { "name", "industry", "phone" } },
+  { "contacts", { "first_name", "last_name", "title", "emails" } },
+  { "stages", { "position", "name", "probability", "forecast_category" } },
+  { "opportunities", { "name", "amount", "currency", "expected_close_date" } },
+  { "activities", { "kind", "subject", "due_at", "done" } },
+  { "products", { "sku", "name", "unit_price", "currency" } },
+  { "quotes", { "number", "revision", "status", "currency" } },
+  { "quotas", { "period", "amount", "currency" } },
+  { "forecast_adjustments", { "period", "category", "amount", "currency" } },
+  { "currencies", { "code", "name", "symbol" } },
+  { "exchange_rates", { "currency", "base_currency", "rate", "effective_date" } },
+};
+
+static void
+print_row (CrmRecord *record)
+{
+  const char *entity = crm_record_get_entity (record)->name;
+  g_autoptr(GString) line = g_string_new (crm_record_get_id (record));
+
+  for (guint i = 0; i < G_N_ELEMENTS (list_columns); i++)
+    {
+      if (!g_str_equal (list_columns[i].entity, entity))
+        continue;
+      for (guint j = 0; list_columns[i].columns[j]; j++)
+        {
+          g_autofree char *text = value_to_text (crm_record_get_field (record, list_columns[i].columns[j]));
+          g_string_append_printf (line, "\t%s", text);
+        }
+    }
+  g_print ("%s\n", line->str);
+}
+
+/* Helpers *************************************************************/
+
+static CrmStore *
+open_store (GError **error)
+{
+  g_autofree char *path = crm_store_dup_profile_path (options.data_dir,
+                                                      options.profile ? options.profile : "default",
+                                                      error);
+  if (path == NULL)
+    return NULL;
+  return crm_store_open (path, error);
+}
+
+/* Turns key=value arguments into field values, checked against the
+ * entity, before anything is opened or written. */
+static JsonObject *
+parse_assignments (const CrmEntity  *entity,
+                   int               argc,
+                   char            **argv,
+                   gboolean          allow_id,
+                   GError          **error)
+{
+  g_autoptr(JsonObject) fields = json_object_new ();
+
+  for (int i = 0; i < argc; i++)
+    {
+      const char *eq = strchr (argv[i], '=');
+      g_autofree char *key = NULL;
+      const CrmField *field;
+      JsonNode *value;
+
+      if (eq == NULL || eq == argv[i])
+        {
+          g_set_error (error, CRM_ENTITY_ERROR, CRM_ENTITY_ERROR_INVALID_VALUE,
+                       _("“%s” is not a field assignment like name=value"), argv[i]);
+          return NULL;
+        }
+      key = g_strndup (argv[i], eq - argv[i]);
+      if (json_object_has_member (fields, key))
+        {
+          g_set_error (error, CRM_ENTITY_ERROR, CRM_ENTITY_ERROR_INVALID_VALUE,
+                       _("Field “%s” is given twice"), key);
+          return NULL;
+        }
+      if (allow_id && g_str_equal (key, "id"))
+        {
+          json_object_set_string_member (fields, key, eq + 1);
+          continue;
+        }
+      if (!(field = crm_entity_get_field_checked (entity, key, error)))
+        return NULL;
+      if (!(value = crm_field_parse_text (field, eq + 1, error)))
+        return NULL;
+      json_object_set_member (fields, key, value);
+    }
+
+  return g_steal_pointer (&fields);
+}
+
+/* Commands ************************************************************/
+
+static int
+run_create (Options  *opts,
+            int       argc,
+            char    **argv)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) fields = NULL;
+  g_autoptr(CrmStore) store = NULL;
+  g_autoptr(CrmRecord) record = NULL;
+  const CrmEntity *entity;
+
+  if (argc < 1)
+    return fail (EXIT_USAGE, _("create needs an entity, e.g. crm-cli create contacts first_name=Ada"));
+  if (!(entity = crm_entity_lookup_checked (argv[0], &error)) ||
+      !(fields = parse_assignments (entity, argc - 1, argv + 1, TRUE, &error)) ||
+      !(store = open_store (&error)) ||
+      !(record = crm_store_create (store, entity->name, fields, &error)))
+    return fail_error (error);
+
+  if (opts->json)
+    {
+      g_autoptr(JsonNode) node = crm_record_to_json (record);
+      print_json (node);
+    }
+  else
+    g_print ("%s\n", crm_record_get_id (record));
+  return 0;
+}
+
+static int
+run_update (Options  *opts,
+            int       argc,
+            char    **argv)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) fields = NULL;
+  g_autoptr(CrmStore) store = NULL;
+  g_autoptr(CrmRecord) record = NULL;
+  const CrmEntity *entity;
+
+  if (argc < 2)
+    return fail (EXIT_USAGE, _("update needs an entity and an id, e.g. crm-cli update contacts ID title=CTO"));
+  if (!(entity = crm_entity_lookup_checked (argv[0], &error)) ||
+      !(fields = parse_assignments (entity, argc - 2, argv + 2, FALSE, &error)))
+    return fail_error (error);
+  if (!crm_is_uuid (argv[1]))
+    return fail (EXIT_USAGE, _("“%s” is not a record id"), argv[1]);
+  if (!(store = open_store (&error)) ||
+      !(record = crm_store_update (store, entity->name, argv[1], fields, &error)))
+    return fail_error (error);
+
+  if (opts->json)
+    {
+      g_autoptr(JsonNode) node = crm_record_to_json (record);
+      print_json (node);
+    }
+  return 0;
+}
+
+static int
+run_delete (Options  *opts,
+            int       argc,
+            char    **argv)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CrmStore) store = NULL;
+  const CrmEntity *entity;
+
+  if (argc != 2)
+    return fail (EXIT_USAGE, _("delete needs an entity and an id, e.g. crm-cli delete contacts ID"));
+  if (!(entity = crm_entity_lookup_checked (argv[0], &error)))
+    return fail_error (error);
+  if (!crm_is_uuid (argv[1]))
+    return fail (EXIT_USAGE, _("“%s” is not a record id"), argv[1]);
+  if (!(store = open_store (&error)) ||
+      !crm_store_delete (store, entity->name, argv[1], &error))
+    return fail_error (error);
+  return 0;
+}
+
+static int
+run_list (Options  *opts,
+          int       argc,
+          char    **argv)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CrmStore) store = NULL;
+  g_autoptr(GPtrArray) records = NULL;
+  const CrmEntity *entity;
+
+  if (argc != 1)
+    return fail (EXIT_USAGE, _("list needs one entity, e.g. crm-cli list contacts"));
+  if (opts->limit < 0)
+    return fail (EXIT_USAGE, _("--limit must be 0 or more"));
+  if (!(entity = crm_entity_lookup_checked (argv[0], &error)) ||
+      !(store = open_store (&error)) ||
+      !(records = crm_store_list (store, entity->name, opts->search, opts->limit, 0, &error)))
+    return fail_error (error);
+
+  if (opts->json)
+    {
+      g_autoptr(JsonArray) array = json_array_sized_new (records->len);
+      g_autoptr(JsonNode) node = NULL;
+
+      for (guint i = 0; i < records->len; i++)
+        json_array_add_element (array, crm_record_to_json (g_ptr_array_index (records, i)));
+      node = json_node_init_array (json_node_alloc (), array);
+      print_json (node);
+    }
+  else
+    for (guint i = 0; i < records->len; i++)
+      print_row (g_ptr_array_index (records, i));
+  return 0;
+}
+
+static int
+run_show (Options  *opts,
+          int       argc,
+          char    **argv)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CrmStore) store = NULL;
+  g_autoptr(CrmRecord) record = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  const CrmEntity *entity;
+  JsonObject *object;
+  g_autoptr(GList) members = NULL;
+
+  if (argc != 2)
+    return fail (EXIT_USAGE, _("show needs an entity and an id, e.g. crm-cli show contacts ID"));
+  if (!(entity = crm_entity_lookup_checked (argv[0], &error)))
+    return fail_error (error);
+  if (!crm_is_uuid (argv[1]))
+    return fail (EXIT_USAGE, _("“%s” is not a record id"), argv[1]);
+  if (!(store = open_store (&error)) ||
+      !(record = crm_store_get (store, entity->name, argv[1], &error)))
+    return fail_error (error);
+
+  node = crm_record_to_json (record);
+  if (opts->json)
+    {
+      print_json (node);
+      return 0;
+    }
+
+  object = json_node_get_object (node);
+  members = json_object_get_members (object);
+  for (const GList *l = members; l; l = l->next)
+    {
+      g_autofree char *text = value_to_text (json_object_get_member (object, l->data));
+      g_print ("%-20s %s\n", (const char *) l->data, text);
+    }
+  return 0;
+}
+
+static int
+run_status (Options  *opts,
+            int       argc,
+            char    **argv)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CrmStore) store = NULL;
+  CrmStoreStatus status;
+  const CrmEntity * const *entities;
+  guint n_entities;
+
+  if (argc != 0)
+    return fail (EXIT_USAGE, _("status takes no arguments"));
+  if (!(store = open_store (&error)) ||
+      !crm_store_get_status (store, &status, &error))
+    return fail_error (error);
+
+  entities = crm_entity_list_all (&n_entities);
+  if (opts->json)
+    {
+      g_autoptr(JsonBuilder) builder = json_builder_new ();
+      g_autoptr(JsonNode) node = NULL;
+
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "pending");
+      json_builder_add_int_value (builder, status.pending);
+      json_builder_set_member_name (builder, "conflicts");
+      json_builder_add_int_value (builder, status.conflicts);
+      json_builder_set_member_name (builder, "rejected");
+      json_builder_add_int_value (builder, status.rejected);
+      json_builder_set_member_name (builder, "profile");
+      json_builder_add_string_value (builder, opts->profile ? opts->profile : "default");
+      json_builder_set_member_name (builder, "database");
+      json_builder_add_string_value (builder, crm_store_get_path (store));
+      json_builder_set_member_name (builder, "schema_version");
+      json_builder_add_int_value (builder, crm_store_get_schema_version (store));
+      json_builder_set_member_name (builder, "records");
+      json_builder_begin_object (builder);
+      for (guint i = 0; i < n_entities; i++)
+        {
+          json_builder_set_member_name (builder, entities[i]->name);
+          json_builder_add_int_value (builder, crm_store_count (store, entities[i]->name, NULL));
+        }
+      json_builder_end_object (builder);
+      json_builder_end_object (builder);
+      node = json_builder_get_root (builder);
+      print_json (node);
+      return 0;
+    }
+
+  g_print (_("Profile:          %s\n"), opts->profile ? opts->profile : "default");
+  g_print (_("Database:         %s\n"), crm_store_get_path (store));
+  g_print (_("Pending changes:  %u\n"), status.pending);
+  g_print (_("Rejected changes: %u\n"), status.rejected);
+  g_print (_("Conflicts:        %u\n"), status.conflicts);
+  g_print (_("Records:\n"));
+  for (guint i = 0; i < n_entities; i++)
+    g_print ("  %-22s %" G_GINT64_FORMAT "\n", entities[i]->name,
+             crm_store_count (store, entities[i]->name, NULL));
+  return 0;
+}
+
+static int
+run_fields (Options  *opts,
+            int       argc,
+            char    **argv)
+{
+  g_autoptr(GError) error = NULL;
+  const CrmEntity *entity;
+
+  if (argc != 1)
+    return fail (EXIT_USAGE, _("fields needs one entity, e.g. crm-cli fields contacts"));
+  if (!(entity = crm_entity_lookup_checked (argv[0], &error)))
+    return fail_error (error);
+
+  for (guint i = 0; i < entity->n_fields; i++)
+    {
+      const CrmField *field = &entity->fields[i];
+      g_autofree char *choices = field->choices ? g_strjoinv ("|", (char **) field->choices) : NULL;
+
+      g_print ("%-22s %-15s%s%s%s%s\n", field->name, crm_field_type_to_string (field->type),
+               (field->flags & CRM_FIELD_FLAG_REQUIRED) ? _(" required") : "",
+               choices ? " " : "", choices ? choices : "",
+               field->type == CRM_FIELD_REF ? field->related : "");
+    }
+  return 0;
+}
+
+static int
+run_outbox (Options  *opts,
+            int       argc,
+            char    **argv)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CrmStore) store = NULL;
+  g_autoptr(JsonNode) outbox = NULL;
+  JsonArray *array;
+
+  if (argc != 0)
+    return fail (EXIT_USAGE, _("outbox takes no arguments"));
+  if (!(store = open_store (&error)) ||
+      !(outbox = crm_store_dup_outbox (store, &error)))
+    return fail_error (error);
+
+  if (opts->json)
+    {
+      print_json (outbox);
+      return 0;
+    }
+  array = json_node_get_array (outbox);
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      JsonObject *entry = json_array_get_object_element (array, i);
+      g_autoptr(GList) fields = json_object_get_members (json_object_get_object_member (entry, "fields"));
+      g_autoptr(GString) names = g_string_new (NULL);
+
+      for (const GList *l = fields; l; l = l->next)
+        g_string_append_printf (names, "%s%s", names->len ? "," : "", (const char *) l->data);
+      g_print ("%s\t%s\t%s\t%s\t%s\n",
+               json_object_get_string_member (entry, "op"),
+               json_object_get_string_member (entry, "entity"),
+               json_object_get_string_member (entry, "id"),
+               json_object_get_string_member (entry, "state"),
+               names->str);
+    }
+  return 0;
+}
+
+static int
+run_demo (Options  *opts,
+          int       argc,
+          char    **argv)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CrmStore) store = NULL;
+  CrmDemoSize size = CRM_DEMO_SIZE_FULL;
+
+  if (argc != 0)
+    return fail (EXIT_USAGE, _("demo takes no arguments"));
+  if (!(store = open_store (&error)))
+    return fail_error (error);
+  if (crm_demo_is_seeded (store))
+    {
+      g_print (_("The demo company is already in %s\n"), crm_store_get_path (store));
+      return 0;
+    }
+  if (crm_store_count (store, "accounts", NULL) > 0)
+    return fail (1, _("Profile “%s” already holds records; use a new profile for the demo"),
+                 opts->profile ? opts->profile : "default");
+  if (!crm_demo_seed (store, &size, NULL, &error))
+    return fail_error (error);
+  g_print (_("Seeded the demo company into %s\n"), crm_store_get_path (store));
+  return 0;
+}
+
+static const Command commands[] = {
+  { "create", "ENTITY [id=UUID] FIELD=VALUE…", N_("Create a record and print its id"), run_create },
+  { "update", "ENTITY ID FIELD=VALUE…", N_("Change fields of a record (an empty value clears one)"), run_update },
+  { "delete", "ENTITY ID", N_("Delete a record"), run_delete },
+  { "list", "ENTITY", N_("List records, optionally matching --search"), run_list },
+  { "show", "ENTITY ID", N_("Show one record"), run_show },
+  { "status", "", N_("Show pending changes and conflicts"), run_status },
+  { "fields", "ENTITY", N_("Describe the fields of an entity"), run_fields },
+  { "outbox", "", N_("Show the changes waiting to be sent"), run_outbox },
+  { "demo", "", N_("Fill the profile with a sample company"), run_demo },
+};
+
+static const GOptionEntry global_entries[] = {
+  { "data-dir", 'd', 0, G_OPTION_ARG_FILENAME, &options.data_dir,
+    N_("Keep profiles in DIR (default: $CRM_DATA_DIR or ~/.local/share/org.example.Crm)"), N_("DIR") },
+  { "profile", 'p', 0, G_OPTION_ARG_STRING, &options.profile,
+    N_("Use the profile NAME (default: default)"), N_("NAME") },
+  { NULL }
+};
+
+static GOptionEntry *
+command_entries (const Command *command)
+{
+  static const GOptionEntry json = {
+    "json", 0, 0, G_OPTION_ARG_NONE, &options.json, N_("Print JSON"), NULL
+  };
+  static const GOptionEntry search = {
+    "search", 's', 0, G_OPTION_ARG_STRING, &options.search,
+    N_("Only records matching TEXT (each word as a prefix)"), N_("TEXT")
+  };
+  static const GOptionEntry limit = {
+    "limit", 'n', 0, G_OPTION_ARG_INT, &options.limit, N_("Show at most N records"), N_("N")
+  };
+  GArray *entries = g_array_new (TRUE, TRUE, sizeof (GOptionEntry));
+
+  if (!g_str_equal (command->name, "delete") && !g_str_equal (command->name, "fields") &&
+      !g_str_equal (command->name, "demo"))
+    g_array_append_val (entries, json);
+  if (g_str_equal (command->name, "list"))
+    {
+      g_array_append_val (entries, search);
+      g_array_append_val (entries, limit);
+    }
+  return (GOptionEntry *) g_array_free (entries, FALSE);
+}
+
+static char *
+commands_description (void)
+{
+  g_autoptr(GString) text = g_string_new (_("Commands:\n"));
+  guint n_entities;
+  const CrmEntity * const *entities = crm_entity_list_all (&n_entities);
+
+  for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
+    g_string_append_printf (text, "  %-8s %-30s %s\n", commands[i].name, commands[i].args,
+                            _(commands[i].summary));
+  g_string_append (text, _("\nEntities:\n "));
+  for (guint i = 0; i < n_entities; i++)
+    g_string_append_printf (text, " %s", entities[i]->name);
+  g_string_append (text, _("\n\nRun “crm-cli COMMAND --help” for a command’s options.\n"
+                           "Exit status: 0 done, 1 could not be done, 2 wrong usage or value."));
+  return g_string_free (g_steal_pointer (&text), FALSE);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_autoptr(GOptionContext) context = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree GOptionEntry *entries = NULL;
+  g_autofree char *description = NULL;
+  g_autofree char *parameter = NULL;
+  g_auto(GStrv) args = NULL;
+  const Command *command = NULL;
+  int n_args;
+
+  setlocale (LC_ALL, "");
+  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
+
+  /* The command is the first argument that is not an option or an
+   * option's value, wherever the global options stand. */
+  for (int i = 1; i < argc; i++)
+    {
+      if (g_str_equal (argv[i], "--data-dir") || g_str_equal (argv[i], "-d") ||
+          g_str_equal (argv[i], "--profile") || g_str_equal (argv[i], "-p"))
+        {
+          i++;
+          continue;
+        }
+      if (argv[i][0] == '-')
+        continue;
+      for (guint j = 0; j < G_N_ELEMENTS (commands); j++)
+        if (g_str_equal (argv[i], commands[j].name))
+          command = &commands[j];
+      if (command == NULL)
+        return fail (EXIT_USAGE, _("Unknown command “%s”; run crm-cli --help"), argv[i]);
+      break;
+    }
+
+  if (command)
+    {
+      parameter = g_strdup_printf ("%s %s", command->name, command->args);
+      context = g_option_context_new (parameter);
+      g_option_context_set_summary (context, _(command->summary));
+      entries = command_entries (command);
+      g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+    }
+  else
+    {
+      context = g_option_context_new (_("COMMAND [ARGS…]"));
+      g_option_context_set_summary (context, _("Work with Crm’s local records from a shell."));
+      description = commands_description ();
+      g_option_context_set_description (context, description);
+    }
+  g_option_context_add_main_entries (context, global_entries, GETTEXT_PACKAGE);
+  g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
+
+  /* strv parsing leaves "--" and values like "-5" for the command */
+  args = g_strdupv (argv);
+  if (!g_option_context_parse_strv (context, &args, &error))
+    return fail (EXIT_USAGE, "%s", error->message);
+
+  if (command == NULL)
+    {
+      g_autofree char *help = g_option_context_get_help (context, TRUE, NULL);
+      g_printerr ("%s", help);
+      return EXIT_USAGE;
+    }
+
+  /* args: program, command, then the command's own arguments */
+  n_args = g_strv_length (args);
+  {
+    int status = command->run (&options, n_args - 2, args + 2);
+
+    g_free (options.data_dir);
+    g_free (options.profile);
+    g_free (options.search);
+    return status;
+  }
+}

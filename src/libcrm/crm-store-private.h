@@ -1,0 +1,20 @@
+/* crm-store-private.h: for the sync engine, tests and benchmarks
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <sqlite3.h>
+
+#include "crm-store.h"
+
+G_BEGIN_DECLS
+
+sqlite3 *_crm_store_get_db (CrmStore *self);
+char    *_crm_fts_query    (const char *text);
+gboolean _crm_store_put_synced (CrmStore   *self,
+                                CrmRecord  *record,
+                                GError    **error);
+
+G_END_DECLS

@@ -1,0 +1,1568 @@
+/* crm-store.c: the local SQLite store of one profile
+ *
+ * One database per profile, WAL, foreign keys on, schema migrated forward by
+ * PRAGMA user_version. Every local edit writes its row and its outbox entry
+ * in one transaction; the connection runs with synchronous=FULL so a commit
+ * that returned is on disk. Reads never commit, so they never pay for that.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "crm-store"
+
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <glib/gi18n-lib.h>
+#include <glib/gstdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "crm-resources.h"
+#include "crm-store-private.h"
+
+typedef struct
+{
+  const CrmEntity *entity;
+  char            *id;
+  CrmChangeKind    kind;
+} Change;
+
+typedef struct
+{
+  char *insert_sql;
+  char *update_sql;
+  char *select_sql;
+} EntitySql;
+
+struct _CrmStore
+{
+  GObject     parent_instance;
+
+  char       *path;
+  sqlite3    *db;
+  GHashTable *statements;  /* SQL text → sqlite3_stmt */
+  GHashTable *entity_sql;  /* CrmEntity* → EntitySql* */
+
+  /* Transactions nest as savepoints; changes are announced on the
+   * outermost commit and forgotten on rollback. */
+  guint       depth;
+  GArray     *pending_changes;
+  GArray     *savepoint_marks;
+};
+
+G_DEFINE_FINAL_TYPE (CrmStore, crm_store, G_TYPE_OBJECT)
+G_DEFINE_QUARK (crm-store-error-quark, crm_store_error)
+
+enum {
+  CHANGED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+static const struct {
+  int         version;
+  const char *resource;
+} migrations[] = {
+  { 1, "/org/example/Crm/libcrm/schema/0001-initial.sql" },
+};
+
+G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == CRM_STORE_SCHEMA_VERSION);
+
+/* A cached statement in use: reset (and its read snapshot released) when
+ * it goes out of scope. */
+typedef sqlite3_stmt StmtUse;
+
+static void
+stmt_release (StmtUse *stmt)
+{
+  sqlite3_reset (stmt);
+  sqlite3_clear_bindings (stmt);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (StmtUse, stmt_release)
+
+/* Helpers *************************************************************/
+
+static void
+change_clear (Change *change)
+{
+  g_clear_pointer (&change->id, g_free);
+}
+
+static void
+entity_sql_free (EntitySql *sql)
+{
+  g_free (sql->insert_sql);
+  g_free (sql->update_sql);
+  g_free (sql->select_sql);
+  g_free (sql);
+}
+
+static gboolean
+set_sqlite_error (CrmStore    *self,
+                  GError     **error,
+                  int          rc,
+                  const char  *doing)
+{
+  const char *detail = self->db ? sqlite3_errmsg (self->db) : sqlite3_errstr (rc);
+
+  switch (rc & 0xff)
+    {
+    case SQLITE_FULL:
+      g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_DISK_FULL,
+                   _("The disk is full, so %s did not happen and nothing was changed. "
+                     "Free some space and try again."), doing);
+      break;
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+      g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_BUSY,
+                   _("The database is busy (%s); try again"), doing);
+      break;
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+      g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_CORRUPT,
+                   _("%s is not a readable Crm database (%s)"), self->path, detail);
+      break;
+    case SQLITE_READONLY:
+    case SQLITE_PERM:
+    case SQLITE_CANTOPEN:
+      g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_PERMISSION,
+                   _("Cannot write %s (%s)"), self->path, detail);
+      break;
+    case SQLITE_CONSTRAINT:
+      g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_CONSTRAINT,
+                   _("%s was refused by the database: %s"), doing, detail);
+      break;
+    default:
+      g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_FAILED,
+                   _("Database error during %s: %s"), doing, detail);
+      break;
+    }
+  return FALSE;
+}
+
+static gboolean
+exec_sql (CrmStore    *self,
+          const char  *sql,
+          const char  *doing,
+          GError     **error)
+{
+  int rc = sqlite3_exec (self->db, sql, NULL, NULL, NULL);
+
+  if (rc != SQLITE_OK)
+    return set_sqlite_error (self, error, rc, doing);
+  return TRUE;
+}
+
+/* Returns a cached statement, ready to bind. Hold it in g_autoptr(StmtUse). */
+static StmtUse *
+prepare (CrmStore    *self,
+         const char  *sql,
+         GError     **error)
+{
+  sqlite3_stmt *stmt = g_hash_table_lookup (self->statements, sql);
+  int rc;
+
+  if (stmt != NULL)
+    return stmt;
+
+  rc = sqlite3_prepare_v3 (self->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, NULL);
+  if (rc != SQLITE_OK)
+    {
+      set_sqlite_error (self, error, rc, _("preparing a query"));
+      return NULL;
+    }
+  g_hash_table_insert (self->statements, g_strdup (sql), stmt);
+  return stmt;
+}
+
+static int
+query_int (CrmStore    *self,
+           const char  *sql,
+           gint64      *out,
+           GError     **error)
+{
+  g_autoptr(StmtUse) stmt = prepare (self, sql, error);
+  int rc;
+
+  if (stmt == NULL)
+    return FALSE;
+  rc = sqlite3_step (stmt);
+  if (rc != SQLITE_ROW)
+    return set_sqlite_error (self, error, rc, _("reading the database"));
+  *out = sqlite3_column_int64 (stmt, 0);
+  return TRUE;
+}
+
+static const char *
+column_text (sqlite3_stmt *stmt,
+             int           column)
+{
+  return (const char *) sqlite3_column_text (stmt, column);
+}
+
+static JsonNode *
+string_node (const char *text)
+{
+  JsonNode *node = json_node_new (JSON_NODE_VALUE);
+
+  json_node_set_string (node, text);
+  return node;
+}
+
+static const EntitySql *
+entity_sql (CrmStore        *self,
+            const CrmEntity *entity)
+{
+  EntitySql *sql = g_hash_table_lookup (self->entity_sql, entity);
+
+  if (sql == NULL)
+    {
+      g_autoptr(GString) cols = g_string_new ("id, version, created_at, updated_at, owner_id, deleted");
+      g_autoptr(GString) marks = g_string_new ("?, ?, ?, ?, ?, ?");
+      g_autoptr(GString) sets = g_string_new ("version = ?, created_at = ?, updated_at = ?, "
+                                              "owner_id = ?, deleted = ?");
+
+      for (guint i = 0; i < entity->n_fields; i++)
+        {
+          g_string_append_printf (cols, ", %s", entity->fields[i].name);
+          g_string_append (marks, ", ?");
+          g_string_append_printf (sets, ", %s = ?", entity->fields[i].name);
+        }
+      sql = g_new0 (EntitySql, 1);
+      sql->insert_sql = g_strdup_printf ("INSERT INTO %s (%s) VALUES (%s)",
+                                         entity->name, cols->str, marks->str);
+      sql->update_sql = g_strdup_printf ("UPDATE %s SET %s WHERE id = ?",
+                                         entity->name, sets->str);
+      sql->select_sql = g_strdup_printf ("SELECT %s FROM %s", cols->str, entity->name);
+      g_hash_table_insert (self->entity_sql, (gpointer) entity, sql);
+    }
+  return sql;
+}
+
+/* Binds a record's fields from @first (1-based) on. */
+static gboolean
+bind_fields (CrmStore      *self,
+             sqlite3_stmt  *stmt,
+             CrmRecord     *record,
+             int            first,
+             GError       **error)
+{
+  const CrmEntity *entity = crm_record_get_entity (record);
+
+  for (guint i = 0; i < entity->n_fields; i++)
+    {
+      const CrmField *field = &entity->fields[i];
+      JsonNode *value = crm_record_get_field (record, field->name);
+      int column = first + (int) i;
+
+      if (value == NULL || JSON_NODE_HOLDS_NULL (value))
+        {
+          if (crm_field_stores_json (field))
+            sqlite3_bind_text (stmt, column, "[]", -1, SQLITE_STATIC);
+          else
+            sqlite3_bind_null (stmt, column);
+        }
+      else if (crm_field_stores_integer (field))
+        {
+          const char *currency = NULL;
+          gint64 scaled;
+
+          if (field->type == CRM_FIELD_MONEY)
+            currency = crm_record_get_string (record, field->related);
+          if (!crm_field_to_sql_integer (field, value, currency, &scaled, error))
+            return FALSE;
+          sqlite3_bind_int64 (stmt, column, scaled);
+        }
+      else if (crm_field_stores_json (field))
+        {
+          char *text = json_to_string (value, FALSE);
+
+          sqlite3_bind_text (stmt, column, text, -1, g_free);
+        }
+      else
+        sqlite3_bind_text (stmt, column, json_node_get_string (value), -1, SQLITE_TRANSIENT);
+    }
+
+  return TRUE;
+}
+
+static void
+bind_system (sqlite3_stmt *stmt,
+             CrmRecord    *record,
+             int           first)
+{
+  const char *owner = crm_record_get_owner_id (record);
+
+  sqlite3_bind_int64 (stmt, first, crm_record_get_version (record));
+  sqlite3_bind_text (stmt, first + 1, crm_record_get_created_at (record), -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, first + 2, crm_record_get_updated_at (record), -1, SQLITE_TRANSIENT);
+  if (owner)
+    sqlite3_bind_text (stmt, first + 3, owner, -1, SQLITE_TRANSIENT);
+  else
+    sqlite3_bind_null (stmt, first + 3);
+  sqlite3_bind_int (stmt, first + 4, crm_record_get_deleted (record));
+}
+
+/* Reads a row selected with EntitySql.select_sql. */
+static CrmRecord *
+read_record (const CrmEntity *entity,
+             sqlite3_stmt    *stmt)
+{
+  CrmRecord *record = crm_record_new (entity, column_text (stmt, 0));
+
+  crm_record_set_version (record, sqlite3_column_int64 (stmt, 1));
+  crm_record_set_timestamps (record, column_text (stmt, 2), column_text (stmt, 3));
+  crm_record_set_owner_id (record, column_text (stmt, 4));
+  crm_record_set_deleted (record, sqlite3_column_int (stmt, 5));
+
+  /* Money needs its currency, so it comes after every other field */
+  for (guint pass = 0; pass < 2; pass++)
+    for (guint i = 0; i < entity->n_fields; i++)
+      {
+        const CrmField *field = &entity->fields[i];
+        int column = 6 + (int) i;
+        JsonNode *value;
+
+        if ((field->type == CRM_FIELD_MONEY) != (pass == 1))
+          continue;
+
+        if (sqlite3_column_type (stmt, column) == SQLITE_NULL)
+          value = json_node_new (JSON_NODE_NULL);
+        else if (crm_field_stores_integer (field))
+          value = crm_field_from_sql_integer (field, sqlite3_column_int64 (stmt, column),
+                                              field->type == CRM_FIELD_MONEY
+                                                ? crm_record_get_string (record, field->related)
+                                                : NULL);
+        else if (crm_field_stores_json (field))
+          {
+            value = json_from_string (column_text (stmt, column), NULL);
+            if (value == NULL)
+              value = json_node_init_array (json_node_alloc (), json_array_new ());
+          }
+        else
+          value = string_node (column_text (stmt, column));
+
+        crm_record_take_field (record, field->name, value);
+      }
+
+  return record;
+}
+
+static CrmRecord *
+load_record (CrmStore         *self,
+             const CrmEntity  *entity,
+             const char       *id,
+             gboolean          include_deleted,
+             GError          **error)
+{
+  g_autofree char *sql = g_strdup_printf ("%s WHERE id = ?", entity_sql (self, entity)->select_sql);
+  g_autoptr(StmtUse) stmt = NULL;
+  g_autofree char *lower = NULL;
+  int rc;
+
+  if (id == NULL || !crm_is_uuid (id))
+    {
+      g_set_error (error, CRM_ENTITY_ERROR, CRM_ENTITY_ERROR_INVALID_VALUE,
+                   _("“%s” is not a record id"), id ? id : "");
+      return NULL;
+    }
+  lower = g_ascii_strdown (id, -1);
+
+  if (!(stmt = prepare (self, sql, error)))
+    return NULL;
+  sqlite3_bind_text (stmt, 1, lower, -1, SQLITE_STATIC);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    {
+      CrmRecord *record = read_record (entity, stmt);
+
+      if (include_deleted || !crm_record_get_deleted (record))
+        return record;
+      g_object_unref (record);
+    }
+  else if (rc != SQLITE_DONE)
+    {
+      set_sqlite_error (self, error, rc, _("reading a record"));
+      return NULL;
+    }
+
+  g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_NOT_FOUND,
+               _("No %s record with id %s"), entity->name, id);
+  return NULL;
+}
+
+static gboolean
+check_references (CrmStore    *self,
+                  CrmRecord   *record,
+                  CrmRecord   *previous,
+                  GError     **error)
+{
+  const CrmEntity *entity = crm_record_get_entity (record);
+
+  for (guint i = 0; i < entity->n_fields; i++)
+    {
+      const CrmField *field = &entity->fields[i];
+      g_autoptr(StmtUse) stmt = NULL;
+      g_autofree char *sql = NULL;
+      const char *target;
+
+      if (field->type != CRM_FIELD_REF ||
+          !(target = crm_record_get_string (record, field->name)))
+        continue;
+      /* Unchanged references were checked when they were set */
+      if (previous && g_strcmp0 (target, crm_record_get_string (previous, field->name)) == 0)
+        continue;
+
+      sql = g_strdup_printf ("SELECT deleted FROM %s WHERE id = ?", field->related);
+      if (!(stmt = prepare (self, sql, error)))
+        return FALSE;
+      sqlite3_bind_text (stmt, 1, target, -1, SQLITE_STATIC);
+      if (sqlite3_step (stmt) != SQLITE_ROW || sqlite3_column_int (stmt, 0) != 0)
+        {
+          g_set_error (error, CRM_ENTITY_ERROR, CRM_ENTITY_ERROR_INVALID_VALUE,
+                       _("%s: no %s record with id %s"), field->name, field->related, target);
+          return FALSE;
+        }
+    }
+
+  return TRUE;
+}
+
+static void
+add_field_change (JsonObject *changes,
+                  const char *name,
+                  JsonNode   *old_value,
+                  JsonNode   *new_value)
+{
+  JsonObject *change = json_object_new ();
+
+  json_object_set_member (change, "old",
+                          old_value ? json_node_copy (old_value) : json_node_new (JSON_NODE_NULL));
+  json_object_set_member (change, "new",
+                          new_value ? json_node_copy (new_value) : json_node_new (JSON_NODE_NULL));
+  json_object_set_object_member (changes, name, change);
+}
+
+static gboolean
+write_outbox (CrmStore    *self,
+              CrmRecord   *record,
+              const char  *op,
+              gint64       base_version,
+              JsonObject  *changes,
+              GError     **error)
+{
+  static const char sql[] =
+    "INSERT INTO outbox (mutation_id, entity, record_id, op, base_version, fields, created_at) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?)";
+  g_autoptr(StmtUse) stmt = prepare (self, sql, error);
+  g_autoptr(JsonNode) node = json_node_init_object (json_node_alloc (), changes);
+  g_autofree char *fields = json_to_string (node, FALSE);
+  g_autofree char *mutation_id = g_uuid_string_random ();
+  int rc;
+
+  if (stmt == NULL)
+    return FALSE;
+
+  sqlite3_bind_text (stmt, 1, mutation_id, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 2, crm_record_get_entity (record)->name, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 3, crm_record_get_id (record), -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 4, op, -1, SQLITE_STATIC);
+  sqlite3_bind_int64 (stmt, 5, base_version);
+  sqlite3_bind_text (stmt, 6, fields, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 7, crm_record_get_updated_at (record), -1, SQLITE_STATIC);
+
+  if ((rc = sqlite3_step (stmt)) != SQLITE_DONE)
+    return set_sqlite_error (self, error, rc, _("queueing the change for sync"));
+  return TRUE;
+}
+
+static void
+queue_change (CrmStore        *self,
+              const CrmEntity *entity,
+              const char      *id,
+              CrmChangeKind    kind)
+{
+  Change change = { entity, g_strdup (id), kind };
+
+  g_array_append_val (self->pending_changes, change);
+}
+
+static void
+emit_pending_changes (CrmStore *self)
+{
+  g_autoptr(GArray) changes = self->pending_changes;
+
+  self->pending_changes = g_array_new (FALSE, FALSE, sizeof (Change));
+  g_array_set_clear_func (self->pending_changes, (GDestroyNotify) change_clear);
+
+  for (guint i = 0; i < changes->len; i++)
+    {
+      const Change *change = &g_array_index (changes, Change, i);
+
+      g_signal_emit (self, signals[CHANGED], 0,
+                     change->entity->name, change->id, (int) change->kind);
+    }
+}
+
+static gboolean
+ensure_file (const char  *path,
+             GError     **error)
+{
+  g_autofree char *dir = g_path_get_dirname (path);
+  int fd;
+
+  if (g_mkdir_with_parents (dir, 0700) != 0)
+    {
+      int saved = errno;
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
+                   _("Cannot create the folder %s: %s"), dir, g_strerror (saved));
+      return FALSE;
+    }
+
+  /* Created private before SQLite touches it; SQLite gives the -wal and
+   * -shm files the same mode as the database. */
+  fd = g_open (path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0)
+    {
+      int saved = errno;
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
+                   _("Cannot open %s: %s"), path, g_strerror (saved));
+      return FALSE;
+    }
+  if (fchmod (fd, 0600) != 0)
+    g_warning ("Cannot make %s private: %s", path, g_strerror (errno));
+  close (fd);
+  return TRUE;
+}
+
+static gboolean
+migrate (CrmStore  *self,
+         GError   **error)
+{
+  gint64 version;
+
+  for (guint i = 0; i < G_N_ELEMENTS (migrations); i++)
+    {
+      g_autoptr(GBytes) bytes = NULL;
+      g_autofree char *set_version = NULL;
+
+      if (!crm_store_begin (self, error))
+        return FALSE;
+      /* Read inside the write lock: another process may have migrated */
+      if (!query_int (self, "PRAGMA user_version", &version, error))
+        goto failed;
+      if (version >= migrations[i].version)
+        {
+          crm_store_rollback (self);
+          continue;
+        }
+
+      bytes = g_resource_lookup_data (crm_libcrm_get_resource (), migrations[i].resource,
+                                      G_RESOURCE_LOOKUP_FLAGS_NONE, error);
+      if (bytes == NULL)
+        goto failed;
+      g_debug ("Migrating %s to schema %d", self->path, migrations[i].version);
+      if (!exec_sql (self, g_bytes_get_data (bytes, NULL), _("upgrading the database"), error))
+        goto failed;
+      set_version = g_strdup_printf ("PRAGMA user_version = %d", migrations[i].version);
+      if (!exec_sql (self, set_version, _("upgrading the database"), error))
+        goto failed;
+      if (!crm_store_commit (self, error))
+        return FALSE;
+      continue;
+
+    failed:
+      crm_store_rollback (self);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+/* GObject overrides ***************************************************/
+
+static void
+crm_store_finalize (GObject *object)
+{
+  CrmStore *self = (CrmStore *) object;
+
+  if (self->depth > 0)
+    {
+      g_warning ("Store %s closed inside a transaction; rolling back", self->path);
+      sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
+    }
+  g_clear_pointer (&self->statements, g_hash_table_unref);
+  g_clear_pointer (&self->entity_sql, g_hash_table_unref);
+  g_clear_pointer (&self->db, sqlite3_close);
+  g_clear_pointer (&self->pending_changes, g_array_unref);
+  g_clear_pointer (&self->savepoint_marks, g_array_unref);
+  g_clear_pointer (&self->path, g_free);
+
+  G_OBJECT_CLASS (crm_store_parent_class)->finalize (object);
+}
+
+static void
+crm_store_class_init (CrmStoreClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->finalize = crm_store_finalize;
+
+  /**
+   * CrmStore::changed:
+   * @entity: the entity name
+   * @id: the record id
+   * @kind: a #CrmChangeKind
+   *
+   * A record was created, updated or deleted. Emitted once the change is
+   * committed, on the thread that committed it.
+   */
+  signals[CHANGED] = g_signal_new ("changed",
+                                   G_TYPE_FROM_CLASS (klass),
+                                   G_SIGNAL_RUN_LAST,
+                                   0, NULL, NULL, NULL,
+                                   G_TYPE_NONE, 3,
+                                   G_TYPE_STRING | G_SIGNAL_TYPE_STATIC_SCOPE,
+                                   G_TYPE_STRING,
+                                   G_TYPE_INT);
+}
+
+static void
+crm_store_init (CrmStore *self)
+{
+  self->statements = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                            (GDestroyNotify) sqlite3_finalize);
+  self->entity_sql = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) entity_sql_free);
+  self->pending_changes = g_array_new (FALSE, FALSE, sizeof (Change));
+  g_array_set_clear_func (self->pending_changes, (GDestroyNotify) change_clear);
+  self->savepoint_marks = g_array_new (FALSE, FALSE, sizeof (guint));
+}
+
+/* Public API **********************************************************/
+
+/**
+ * crm_store_dup_base_dir:
+ * @data_dir: (nullable): an explicit folder (the --data-dir option)
+ *
+ * Returns: where profiles live: @data_dir, else $CRM_DATA_DIR, else
+ *   $XDG_DATA_HOME/org.example.Crm
+ */
+char *
+crm_store_dup_base_dir (const char *data_dir)
+{
+  const char *env;
+
+  if (data_dir != NULL && *data_dir != '\0')
+    return g_strdup (data_dir);
+  if ((env = g_getenv ("CRM_DATA_DIR")) && *env != '\0')
+    return g_strdup (env);
+  return g_build_filename (g_get_user_data_dir (), CRM_SCHEMA_ID, NULL);
+}
+
+gboolean
+crm_profile_name_is_valid (const char *name)
+{
+  if (name == NULL || *name == '\0' || strlen (name) > 64 || *name == '.')
+    return FALSE;
+  for (const char *p = name; *p; p++)
+    if (!g_ascii_isalnum (*p) && *p != '-' && *p != '_' && *p != '.')
+      return FALSE;
+  return TRUE;
+}
+
+char *
+crm_store_dup_profile_path (const char  *data_dir,
+                            const char  *profile,
+                            GError     **error)
+{
+  g_autofree char *base = NULL;
+
+  if (!crm_profile_name_is_valid (profile))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   _("“%s” is not a valid profile name (use letters, digits, - and _)"),
+                   profile ? profile : "");
+      return NULL;
+    }
+  base = crm_store_dup_base_dir (data_dir);
+  return g_build_filename (base, profile, "crm.db", NULL);
+}
+
+/**
+ * crm_store_open:
+ * @path: the database file; it and its folder are created if missing
+ *
+ * Opens the store and migrates it to the current schema. A database from
+ * a newer version of Crm is refused untouched.
+ */
+CrmStore *
+crm_store_open (const char  *path,
+                GError     **error)
+{
+  g_autoptr(CrmStore) self = NULL;
+  gint64 version = 0;
+  int rc;
+
+  g_return_val_if_fail (path != NULL, NULL);
+
+  if (!ensure_file (path, error))
+    return NULL;
+
+  self = g_object_new (CRM_TYPE_STORE, NULL);
+  self->path = g_strdup (path);
+
+  rc = sqlite3_open_v2 (path, &self->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
+  if (rc != SQLITE_OK)
+    {
+      set_sqlite_error (self, error, rc, _("opening the database"));
+      return NULL;
+    }
+  sqlite3_extended_result_codes (self->db, TRUE);
+  sqlite3_busy_timeout (self->db, 5000);
+
+  /* The version is read before anything could write to the file */
+  if (!query_int (self, "PRAGMA user_version", &version, error))
+    return NULL;
+  if (version > CRM_STORE_SCHEMA_VERSION)
+    {
+      g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_TOO_NEW,
+                   _("%s was written by a newer version of Crm (schema %" G_GINT64_FORMAT
+                     ", this version knows up to %d). Update Crm to open it; "
+                     "the file was left untouched."),
+                   path, version, CRM_STORE_SCHEMA_VERSION);
+      return NULL;
+    }
+
+  if (!exec_sql (self,
+                 "PRAGMA journal_mode = WAL;"
+                 "PRAGMA synchronous = FULL;"
+                 "PRAGMA foreign_keys = ON;"
+                 "PRAGMA cache_size = -32000;"
+                 "PRAGMA temp_store = MEMORY;",
+                 _("opening the database"), error))
+    return NULL;
+
+  if (!migrate (self, error))
+    return NULL;
+
+  return g_steal_pointer (&self);
+}
+
+const char *
+crm_store_get_path (CrmStore *self)
+{
+  g_return_val_if_fail (CRM_IS_STORE (self), NULL);
+  return self->path;
+}
+
+int
+crm_store_get_schema_version (CrmStore *self)
+{
+  gint64 version = -1;
+
+  g_return_val_if_fail (CRM_IS_STORE (self), -1);
+
+  if (!query_int (self, "PRAGMA user_version", &version, NULL))
+    return -1;
+  return (int) version;
+}
+
+/**
+ * crm_store_begin:
+ *
+ * Starts a transaction, or a savepoint inside the current one. Every
+ * begin is matched by crm_store_commit() or crm_store_rollback().
+ */
+gboolean
+crm_store_begin (CrmStore  *self,
+                 GError   **error)
+{
+  g_autofree char *sql = NULL;
+  guint mark;
+
+  g_return_val_if_fail (CRM_IS_STORE (self), FALSE);
+
+  if (self->depth == 0)
+    sql = g_strdup ("BEGIN IMMEDIATE");
+  else
+    sql = g_strdup_printf ("SAVEPOINT crm_%u", self->depth);
+  if (!exec_sql (self, sql, _("starting a change"), error))
+    return FALSE;
+
+  mark = self->pending_changes->len;
+  g_array_append_val (self->savepoint_marks, mark);
+  self->depth++;
+  return TRUE;
+}
+
+gboolean
+crm_store_commit (CrmStore  *self,
+                  GError   **error)
+{
+  g_autofree char *sql = NULL;
+
+  g_return_val_if_fail (CRM_IS_STORE (self), FALSE);
+  g_return_val_if_fail (self->depth > 0, FALSE);
+
+  if (self->depth == 1)
+    {
+      int rc = sqlite3_exec (self->db, "COMMIT", NULL, NULL, NULL);
+
+      if (rc != SQLITE_OK)
+        {
+          set_sqlite_error (self, error, rc, _("saving the change"));
+          crm_store_rollback (self);
+          return FALSE;
+        }
+      self->depth = 0;
+      g_array_set_size (self->savepoint_marks, 0);
+      emit_pending_changes (self);
+      return TRUE;
+    }
+
+  sql = g_strdup_printf ("RELEASE crm_%u", self->depth - 1);
+  if (!exec_sql (self, sql, _("saving the change"), error))
+    {
+      crm_store_rollback (self);
+      return FALSE;
+    }
+  self->depth--;
+  g_array_set_size (self->savepoint_marks, self->depth);
+  return TRUE;
+}
+
+void
+crm_store_rollback (CrmStore *self)
+{
+  guint mark;
+
+  g_return_if_fail (CRM_IS_STORE (self));
+  g_return_if_fail (self->depth > 0);
+
+  self->depth--;
+  mark = g_array_index (self->savepoint_marks, guint, self->depth);
+  g_array_set_size (self->savepoint_marks, self->depth);
+  g_array_set_size (self->pending_changes, mark);
+
+  if (self->depth == 0)
+    {
+      /* A failed COMMIT may have ended the transaction already */
+      if (!sqlite3_get_autocommit (self->db))
+        sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
+    }
+  else
+    {
+      g_autofree char *sql = g_strdup_printf ("ROLLBACK TO crm_%u; RELEASE crm_%u",
+                                              self->depth, self->depth);
+      sqlite3_exec (self->db, sql, NULL, NULL, NULL);
+    }
+}
+
+/**
+ * crm_store_create:
+ * @entity: an entity name, such as "contacts"
+ * @fields: the field values in JSON form; may hold an "id" (a UUID)
+ *
+ * Checks and writes a new record and its outbox entry in one transaction.
+ *
+ * Returns: (transfer full): the record as stored
+ */
+CrmRecord *
+crm_store_create (CrmStore    *self,
+                  const char  *entity_name,
+                  JsonObject  *fields,
+                  GError     **error)
+{
+  g_autoptr(CrmRecord) record = NULL;
+  g_autoptr(JsonObject) changes = NULL;
+  g_autoptr(GList) members = NULL;
+  g_autofree char *now = NULL;
+  g_autofree char *owner = NULL;
+  const CrmEntity *entity;
+  const char *id = NULL;
+  int rc;
+
+  g_return_val_if_fail (CRM_IS_STORE (self), NULL);
+  g_return_val_if_fail (fields != NULL, NULL);
+
+  if (!(entity = crm_entity_lookup_checked (entity_name, error)))
+    return NULL;
+
+  if (json_object_has_member (fields, "id"))
+    {
+      JsonNode *node = json_object_get_member (fields, "id");
+
+      if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING ||
+          !crm_is_uuid ((id = json_node_get_string (node))))
+        {
+          g_set_error (error, CRM_ENTITY_ERROR, CRM_ENTITY_ERROR_INVALID_VALUE,
+                       _("id: must be a UUID"));
+          return NULL;
+        }
+    }
+
+  record = crm_record_new (entity, id);
+  members = json_object_get_members (fields);
+  for (const GList *l = members; l; l = l->next)
+    {
+      if (g_str_equal (l->data, "id"))
+        continue;
+      if (!crm_record_set_field (record, l->data, json_object_get_member (fields, l->data), error))
+        return NULL;
+    }
+  for (guint i = 0; i < entity->n_fields; i++)
+    {
+      const CrmField *field = &entity->fields[i];
+
+      if (field->default_json && !json_object_has_member (fields, field->name))
+        crm_record_take_field (record, field->name, json_from_string (field->default_json, NULL));
+    }
+  if (!crm_record_validate (record, error))
+    return NULL;
+
+  now = crm_timestamp_now ();
+  crm_record_set_timestamps (record, now, now);
+  owner = crm_store_dup_setting (self, "current_user_id");
+  crm_record_set_owner_id (record, owner);
+
+  changes = json_object_new ();
+  for (guint i = 0; i < entity->n_fields; i++)
+    {
+      JsonNode *value = crm_record_get_field (record, entity->fields[i].name);
+
+      if (value != NULL && !JSON_NODE_HOLDS_NULL (value))
+        add_field_change (changes, entity->fields[i].name, NULL, value);
+    }
+
+  if (!crm_store_begin (self, error))
+    return NULL;
+
+  if (!check_references (self, record, NULL, error))
+    goto failed;
+
+  {
+    g_autoptr(StmtUse) stmt = prepare (self, entity_sql (self, entity)->insert_sql, error);
+
+    if (stmt == NULL)
+      goto failed;
+    sqlite3_bind_text (stmt, 1, crm_record_get_id (record), -1, SQLITE_STATIC);
+    bind_system (stmt, record, 2);
+    if (!bind_fields (self, stmt, record, 7, error))
+      goto failed;
+    rc = sqlite3_step (stmt);
+    if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY)
+      {
+        g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_EXISTS,
+                     _("A %s record with id %s already exists"),
+                     entity->name, crm_record_get_id (record));
+        goto failed;
+      }
+    if (rc != SQLITE_DONE)
+      {
+        set_sqlite_error (self, error, rc, _("saving the record"));
+        goto failed;
+      }
+  }
+
+  if (!write_outbox (self, record, "create", 0, changes, error))
+    goto failed;
+
+  queue_change (self, entity, crm_record_get_id (record), CRM_CHANGE_CREATED);
+  if (!crm_store_commit (self, error))
+    return NULL;
+
+  return g_steal_pointer (&record);
+
+failed:
+  crm_store_rollback (self);
+  return NULL;
+}
+
+/**
+ * crm_store_update:
+ * @changes: the fields to change, in JSON form
+ *
+ * Writes the changed fields and an outbox entry holding only them, with
+ * their old and new values. Changing nothing writes nothing.
+ *
+ * Returns: (transfer full): the record as stored
+ */
+CrmRecord *
+crm_store_update (CrmStore    *self,
+                  const char  *entity_name,
+                  const char  *id,
+                  JsonObject  *changes,
+                  GError     **error)
+{
+  g_autoptr(CrmRecord) current = NULL;
+  g_autoptr(CrmRecord) record = NULL;
+  g_autoptr(JsonObject) diff = NULL;
+  g_autoptr(GList) members = NULL;
+  g_autofree char *now = NULL;
+  const CrmEntity *entity;
+  int rc;
+
+  g_return_val_if_fail (CRM_IS_STORE (self), NULL);
+  g_return_val_if_fail (changes != NULL, NULL);
+
+  if (!(entity = crm_entity_lookup_checked (entity_name, error)))
+    return NULL;
+
+  /* Check the request before looking anything up */
+  members = json_object_get_members (changes);
+  for (const GList *l = members; l; l = l->next)
+    if (!crm_entity_get_field_checked (entity, l->data, error))
+      return NULL;
+
+  if (!crm_store_begin (self, error))
+    return NULL;
+
+  if (!(current = load_record (self, entity, id, FALSE, error)))
+    goto failed;
+
+  record = crm_record_copy (current);
+  for (const GList *l = members; l; l = l->next)
+    if (!crm_record_set_field (record, l->data, json_object_get_member (changes, l->data), error))
+      goto failed;
+  if (!crm_record_validate (record, error))
+    goto failed;
+
+  diff = json_object_new ();
+  for (guint i = 0; i < entity->n_fields; i++)
+    {
+      const char *name = entity->fields[i].name;
+      JsonNode *before = crm_record_get_field (current, name);
+      JsonNode *after = crm_record_get_field (record, name);
+
+      if (!crm_values_equal (before, after))
+        add_field_change (diff, name, before, after);
+    }
+
+  if (json_object_get_size (diff) == 0)
+    {
+      crm_store_rollback (self);
+      return g_steal_pointer (&current);
+    }
+
+  if (!check_references (self, record, current, error))
+    goto failed;
+
+  now = crm_timestamp_now ();
+  crm_record_set_timestamps (record, NULL, now);
+
+  {
+    g_autoptr(StmtUse) stmt = prepare (self, entity_sql (self, entity)->update_sql, error);
+
+    if (stmt == NULL)
+      goto failed;
+    bind_system (stmt, record, 1);
+    if (!bind_fields (self, stmt, record, 6, error))
+      goto failed;
+    sqlite3_bind_text (stmt, 6 + (int) entity->n_fields, crm_record_get_id (record), -1, SQLITE_STATIC);
+    if ((rc = sqlite3_step (stmt)) != SQLITE_DONE)
+      {
+        set_sqlite_error (self, error, rc, _("saving the record"));
+        goto failed;
+      }
+  }
+
+  if (!write_outbox (self, record, "update", crm_record_get_version (current), diff, error))
+    goto failed;
+
+  queue_change (self, entity, crm_record_get_id (record), CRM_CHANGE_UPDATED);
+  if (!crm_store_commit (self, error))
+    return NULL;
+
+  return g_steal_pointer (&record);
+
+failed:
+  crm_store_rollback (self);
+  return NULL;
+}
+
+/**
+ * crm_store_delete:
+ *
+ * Marks the record deleted (a tombstone, kept until the server has it) and
+ * queues the delete.
+ */
+gboolean
+crm_store_delete (CrmStore    *self,
+                  const char  *entity_name,
+                  const char  *id,
+                  GError     **error)
+{
+  static const char sql_fmt[] = "UPDATE %s SET deleted = 1, updated_at = ? WHERE id = ?";
+  g_autoptr(CrmRecord) record = NULL;
+  g_autoptr(JsonObject) nothing = json_object_new ();
+  g_autofree char *sql = NULL;
+  g_autofree char *now = NULL;
+  const CrmEntity *entity;
+  int rc;
+
+  g_return_val_if_fail (CRM_IS_STORE (self), FALSE);
+
+  if (!(entity = crm_entity_lookup_checked (entity_name, error)))
+    return FALSE;
+
+  if (!crm_store_begin (self, error))
+    return FALSE;
+  if (!(record = load_record (self, entity, id, FALSE, error)))
+    goto failed;
+
+  now = crm_timestamp_now ();
+  crm_record_set_timestamps (record, NULL, now);
+  crm_record_set_deleted (record, TRUE);
+
+  sql = g_strdup_printf (sql_fmt, entity->name);
+  {
+    g_autoptr(StmtUse) stmt = prepare (self, sql, error);
+
+    if (stmt == NULL)
+      goto failed;
+    sqlite3_bind_text (stmt, 1, now, -1, SQLITE_STATIC);
+    sqlite3_bind_text (stmt, 2, crm_record_get_id (record), -1, SQLITE_STATIC);
+    if ((rc = sqlite3_step (stmt)) != SQLITE_DONE)
+      {
+        set_sqlite_error (self, error, rc, _("deleting the record"));
+        goto failed;
+      }
+  }
+
+  if (!write_outbox (self, record, "delete", crm_record_get_version (record), nothing, error))
+    goto failed;
+
+  queue_change (self, entity, crm_record_get_id (record), CRM_CHANGE_DELETED);
+  return crm_store_commit (self, error);
+
+failed:
+  crm_store_rollback (self);
+  return FALSE;
+}
+
+/**
+ * crm_store_get:
+ *
+ * Returns: (transfer full): the record; %CRM_STORE_ERROR_NOT_FOUND when
+ *   there is none or it was deleted
+ */
+CrmRecord *
+crm_store_get (CrmStore    *self,
+               const char  *entity_name,
+               const char  *id,
+               GError     **error)
+{
+  const CrmEntity *entity;
+
+  g_return_val_if_fail (CRM_IS_STORE (self), NULL);
+
+  if (!(entity = crm_entity_lookup_checked (entity_name, error)))
+    return NULL;
+  return load_record (self, entity, id, FALSE, error);
+}
+
+/**
+ * _crm_fts_query:
+ *
+ * Turns what a user typed into an FTS5 query: every word must match as a
+ * prefix. Returns %NULL when there is no word to look for.
+ */
+char *
+_crm_fts_query (const char *text)
+{
+  g_autoptr(GString) query = g_string_new (NULL);
+  g_autoptr(GString) word = g_string_new (NULL);
+
+  if (text == NULL || !g_utf8_validate (text, -1, NULL))
+    return NULL;
+
+  for (const char *p = text;; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+
+      if (c != 0 && g_unichar_isalnum (c))
+        {
+          g_string_append_unichar (word, c);
+          continue;
+        }
+      if (word->len > 0)
+        {
+          /* Words hold only letters and digits, so quoting is enough */
+          g_string_append_printf (query, "%s\"%s\"*", query->len ? " " : "", word->str);
+          g_string_truncate (word, 0);
+        }
+      if (c == 0)
+        break;
+    }
+
+  return query->len ? g_string_free (g_steal_pointer (&query), FALSE) : NULL;
+}
+
+static GPtrArray *
+collect (const CrmEntity  *entity,
+         sqlite3_stmt     *stmt,
+         CrmStore         *self,
+         GError          **error)
+{
+  g_autoptr(GPtrArray) records = g_ptr_array_new_with_free_func (g_object_unref);
+  int rc;
+
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    g_ptr_array_add (records, read_record (entity, stmt));
+  if (rc != SQLITE_DONE)
+    {
+      set_sqlite_error (self, error, rc, _("reading records"));
+      return NULL;
+    }
+  return g_steal_pointer (&records);
+}
+
+/**
+ * crm_store_list:
+ * @search: (nullable): words to look for, each as a prefix
+ * @limit: the most records to return, 0 for all
+ *
+ * Returns: (transfer container) (element-type CrmRecord): live records in
+ *   the entity's order
+ */
+GPtrArray *
+crm_store_list (CrmStore    *self,
+                const char  *entity_name,
+                const char  *search,
+                guint        limit,
+                guint        offset,
+                GError     **error)
+{
+  g_autoptr(StmtUse) stmt = NULL;
+  g_autofree char *sql = NULL;
+  g_autofree char *query = NULL;
+  const CrmEntity *entity;
+  const char *select;
+
+  g_return_val_if_fail (CRM_IS_STORE (self), NULL);
+
+  if (!(entity = crm_entity_lookup_checked (entity_name, error)))
+    return NULL;
+  select = entity_sql (self, entity)->select_sql;
+
+  if (search != NULL && entity->searchable)
+    {
+      if (!(query = _crm_fts_query (search)))
+        return g_ptr_array_new_with_free_func (g_object_unref);
+      sql = g_strdup_printf ("%s WHERE deleted = 0 AND rid IN "
+                             "(SELECT rowid FROM %s_fts WHERE %s_fts MATCH ?1) "
+                             "ORDER BY %s LIMIT ?2 OFFSET ?3",
+                             select, entity->name, entity->name, entity->order_by);
+    }
+  else if (search != NULL)
+    {
+      g_autoptr(GString) pattern = g_string_new ("%");
+
+      for (const char *p = search; *p; p++)
+        {
+          if (*p == '%' || *p == '_' || *p == '\\')
+            g_string_append_c (pattern, '\\');
+          g_string_append_c (pattern, *p);
+        }
+      g_string_append_c (pattern, '%');
+      query = g_string_free (g_steal_pointer (&pattern), FALSE);
+      sql = g_strdup_printf ("%s WHERE deleted = 0 AND %s LIKE ?1 ESCAPE '\\' "
+                             "ORDER BY %s LIMIT ?2 OFFSET ?3",
+                             select, entity->title_field, entity->order_by);
+    }
+  else
+    sql = g_strdup_printf ("%s WHERE deleted = 0 ORDER BY %s LIMIT ?2 OFFSET ?3",
+                           select, entity->order_by);
+
+  if (!(stmt = prepare (self, sql, error)))
+    return NULL;
+  if (query)
+    sqlite3_bind_text (stmt, 1, query, -1, SQLITE_STATIC);
+  sqlite3_bind_int64 (stmt, 2, limit ? (gint64) limit : -1);
+  sqlite3_bind_int64 (stmt, 3, offset);
+
+  return collect (entity, stmt, self, error);
+}
+
+/**
+ * crm_store_search:
+ * @text: what the user typed; every word is matched as a prefix
+ * @limit: the most records to return from each searchable entity
+ *
+ * Searches accounts, contacts and opportunities, for type-ahead.
+ *
+ * Returns: (transfer container) (element-type CrmRecord): the hits
+ */
+GPtrArray *
+crm_store_search (CrmStore    *self,
+                  const char  *text,
+                  guint        limit,
+                  GError     **error)
+{
+  g_autoptr(GPtrArray) all = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autofree char *query = NULL;
+  const CrmEntity * const *entities;
+  guint n_entities;
+
+  g_return_val_if_fail (CRM_IS_STORE (self), NULL);
+
+  if (!(query = _crm_fts_query (text)))
+    return g_steal_pointer (&all);
+
+  entities = crm_entity_list_all (&n_entities);
+  for (guint i = 0; i < n_entities; i++)
+    {
+      const CrmEntity *entity = entities[i];
+      g_autoptr(StmtUse) stmt = NULL;
+      g_autoptr(GPtrArray) hits = NULL;
+      g_autofree char *sql = NULL;
+
+      if (!entity->searchable)
+        continue;
+      /* No ranking: the first matches in index order come back at once,
+       * however many rows match a short prefix. */
+      sql = g_strdup_printf ("%s JOIN (SELECT rowid AS hit FROM %s_fts WHERE %s_fts MATCH ?1 "
+                             "LIMIT ?2) ON rid = hit WHERE deleted = 0",
+                             entity_sql (self, entity)->select_sql, entity->name, entity->name);
+      if (!(stmt = prepare (self, sql, error)))
+        return NULL;
+      sqlite3_bind_text (stmt, 1, query, -1, SQLITE_STATIC);
+      sqlite3_bind_int64 (stmt, 2, limit ? (gint64) limit : -1);
+      if (!(hits = collect (entity, stmt, self, error)))
+        return NULL;
+      for (guint j = 0; j < hits->len; j++)
+        g_ptr_array_add (all, g_object_ref (g_ptr_array_index (hits, j)));
+    }
+
+  return g_steal_pointer (&all);
+}
+
+gint64
+crm_store_count (CrmStore    *self,
+                 const char  *entity_name,
+                 GError     **error)
+{
+  g_autofree char *sql = NULL;
+  const CrmEntity *entity;
+  gint64 count;
+
+  g_return_val_if_fail (CRM_IS_STORE (self), -1);
+
+  if (!(entity = crm_entity_lookup_checked (entity_name, error)))
+    return -1;
+  sql = g_strdup_printf ("SELECT count(*) FROM %s WHERE deleted = 0", entity->name);
+  if (!query_int (self, sql, &count, error))
+    return -1;
+  return count;
+}
+
+gboolean
+crm_store_get_status (CrmStore        *self,
+                      CrmStoreStatus  *status,
+                      GError         **error)
+{
+  gint64 pending, rejected, conflicts;
+
+  g_return_val_if_fail (CRM_IS_STORE (self), FALSE);
+  g_return_val_if_fail (status != NULL, FALSE);
+
+  if (!query_int (self, "SELECT count(*) FROM outbox WHERE state = 'pending'", &pending, error) ||
+      !query_int (self, "SELECT count(*) FROM outbox WHERE state = 'rejected'", &rejected, error) ||
+      !query_int (self, "SELECT count(*) FROM (SELECT DISTINCT entity, record_id FROM conflicts)",
+                  &conflicts, error))
+    return FALSE;
+
+  status->pending = (guint) pending;
+  status->rejected = (guint) rejected;
+  status->conflicts = (guint) conflicts;
+  return TRUE;
+}
+
+/**
+ * crm_store_dup_outbox:
+ *
+ * Returns: (transfer full): the outbox in order, as a JSON array of
+ *   {"mutation_id","entity","id","op","base_version","fields","state","error"}
+ */
+JsonNode *
+crm_store_dup_outbox (CrmStore  *self,
+                      GError   **error)
+{
+  static const char sql[] =
+    "SELECT mutation_id, entity, record_id, op, base_version, fields, state, error "
+    "FROM outbox ORDER BY seq";
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(StmtUse) stmt = NULL;
+  int rc;
+
+  g_return_val_if_fail (CRM_IS_STORE (self), NULL);
+
+  if (!(stmt = prepare (self, sql, error)))
+    return NULL;
+
+  json_builder_begin_array (builder);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      g_autoptr(JsonNode) fields = json_from_string (column_text (stmt, 5), NULL);
+
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "mutation_id");
+      json_builder_add_string_value (builder, column_text (stmt, 0));
+      json_builder_set_member_name (builder, "entity");
+      json_builder_add_string_value (builder, column_text (stmt, 1));
+      json_builder_set_member_name (builder, "id");
+      json_builder_add_string_value (builder, column_text (stmt, 2));
+      json_builder_set_member_name (builder, "op");
+      json_builder_add_string_value (builder, column_text (stmt, 3));
+      json_builder_set_member_name (builder, "base_version");
+      json_builder_add_int_value (builder, sqlite3_column_int64 (stmt, 4));
+      json_builder_set_member_name (builder, "fields");
+      json_builder_add_value (builder, fields ? g_steal_pointer (&fields)
+                                              : json_node_init_object (json_node_alloc (), json_object_new ()));
+      json_builder_set_member_name (builder, "state");
+      json_builder_add_string_value (builder, column_text (stmt, 6));
+      json_builder_set_member_name (builder, "error");
+      if (column_text (stmt, 7))
+        json_builder_add_string_value (builder, column_text (stmt, 7));
+      else
+        json_builder_add_null_value (builder);
+      json_builder_end_object (builder);
+    }
+  json_builder_end_array (builder);
+
+  if (rc != SQLITE_DONE)
+    {
+      set_sqlite_error (self, error, rc, _("reading the outbox"));
+      return NULL;
+    }
+  return json_builder_get_root (builder);
+}
+
+char *
+crm_store_dup_setting (CrmStore   *self,
+                       const char *key)
+{
+  g_autoptr(StmtUse) stmt = NULL;
+
+  g_return_val_if_fail (CRM_IS_STORE (self), NULL);
+
+  if (!(stmt = prepare (self, "SELECT value FROM settings WHERE key = ?", NULL)))
+    return NULL;
+  sqlite3_bind_text (stmt, 1, key, -1, SQLITE_STATIC);
+  if (sqlite3_step (stmt) != SQLITE_ROW)
+    return NULL;
+  return g_strdup (column_text (stmt, 0));
+}
+
+gboolean
+crm_store_set_setting (CrmStore    *self,
+                       const char  *key,
+                       const char  *value,
+                       GError     **error)
+{
+  g_autoptr(StmtUse) stmt = NULL;
+  int rc;
+
+  g_return_val_if_fail (CRM_IS_STORE (self), FALSE);
+  g_return_val_if_fail (key != NULL, FALSE);
+
+  if (!(stmt = prepare (self, "INSERT OR REPLACE INTO settings (key, value) VALUES (?, ?)", error)))
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, key, -1, SQLITE_STATIC);
+  if (value)
+    sqlite3_bind_text (stmt, 2, value, -1, SQLITE_STATIC);
+  else
+    sqlite3_bind_null (stmt, 2);
+  if ((rc = sqlite3_step (stmt)) != SQLITE_DONE)
+    return set_sqlite_error (self, error, rc, _("saving a setting"));
+  return TRUE;
+}
+
+/**
+ * _crm_store_put_synced:
+ * @record: a complete, checked record as the server has it
+ *
+ * Writes the record as it is, version and all, without an outbox entry:
+ * for rows that come from the server (and demo data that stands for it).
+ */
+gboolean
+_crm_store_put_synced (CrmStore   *self,
+                       CrmRecord  *record,
+                       GError    **error)
+{
+  const CrmEntity *entity;
+  const EntitySql *sql;
+  CrmChangeKind kind = CRM_CHANGE_UPDATED;
+  int rc;
+
+  g_return_val_if_fail (CRM_IS_STORE (self), FALSE);
+  g_return_val_if_fail (CRM_IS_RECORD (record), FALSE);
+
+  entity = crm_record_get_entity (record);
+  sql = entity_sql (self, entity);
+
+  if (crm_record_get_created_at (record) == NULL || crm_record_get_updated_at (record) == NULL)
+    {
+      g_autofree char *now = crm_timestamp_now ();
+      crm_record_set_timestamps (record,
+                                 crm_record_get_created_at (record) ? NULL : now,
+                                 crm_record_get_updated_at (record) ? NULL : now);
+    }
+
+  if (!crm_store_begin (self, error))
+    return FALSE;
+
+  {
+    g_autoptr(StmtUse) stmt = prepare (self, sql->update_sql, error);
+
+    if (stmt == NULL)
+      goto failed;
+    bind_system (stmt, record, 1);
+    if (!bind_fields (self, stmt, record, 6, error))
+      goto failed;
+    sqlite3_bind_text (stmt, 6 + (int) entity->n_fields, crm_record_get_id (record), -1, SQLITE_STATIC);
+    if ((rc = sqlite3_step (stmt)) != SQLITE_DONE)
+      {
+        set_sqlite_error (self, error, rc, _("saving the record"));
+        goto failed;
+      }
+  }
+
+  if (sqlite3_changes (self->db) == 0)
+    {
+      g_autoptr(StmtUse) stmt = prepare (self, sql->insert_sql, error);
+
+      if (stmt == NULL)
+        goto failed;
+      sqlite3_bind_text (stmt, 1, crm_record_get_id (record), -1, SQLITE_STATIC);
+      bind_system (stmt, record, 2);
+      if (!bind_fields (self, stmt, record, 7, error))
+        goto failed;
+      if ((rc = sqlite3_step (stmt)) != SQLITE_DONE)
+        {
+          set_sqlite_error (self, error, rc, _("saving the record"));
+          goto failed;
+        }
+      kind = CRM_CHANGE_CREATED;
+    }
+
+  if (crm_record_get_deleted (record))
+    kind = CRM_CHANGE_DELETED;
+  queue_change (self, entity, crm_record_get_id (record), kind);
+  return crm_store_commit (self, error);
+
+failed:
+  crm_store_rollback (self);
+  return FALSE;
+}
+
+sqlite3 *
+_crm_store_get_db (CrmStore *self)
+{
+  g_return_val_if_fail (CRM_IS_STORE (self), NULL);
+  return self->db;
+}
