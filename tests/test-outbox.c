@@ -1,0 +1,225 @@
+/* test-outbox.c: every local edit queues exactly what changed, atomically
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include "crm-store-private.h"
+#include "crm-test-util.h"
+
+static JsonObject *
+outbox_entry (CrmStore *store,
+              guint     index)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) outbox = crm_store_dup_outbox (store, &error);
+  JsonArray *array;
+
+  g_assert_no_error (error);
+  array = json_node_get_array (outbox);
+  g_assert_cmpuint (index, <, json_array_get_length (array));
+  return json_object_ref (json_array_get_object_element (array, index));
+}
+
+static void
+test_entries (void)
+{
+  g_autoptr(CrmTestDir) dir = crm_test_dir_new ();
+  g_autoptr(CrmStore) store = crm_test_open_store (dir);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CrmRecord) account = crm_test_create (store, "accounts", "{\"name\":\"Acme\",\"industry\":\"Retail\"}");
+  g_autoptr(JsonObject) changes = crm_test_object ("{\"industry\":\"Logistics\",\"phone\":\"+49 30 1\"}");
+  g_autoptr(CrmRecord) updated = NULL;
+  g_autoptr(JsonObject) create = NULL;
+  g_autoptr(JsonObject) update = NULL;
+  g_autoptr(JsonObject) delete = NULL;
+  JsonObject *fields;
+  const char *id = crm_record_get_id (account);
+  CrmStoreStatus status;
+
+  updated = crm_store_update (store, "accounts", id, changes, &error);
+  g_assert_no_error (error);
+  g_assert_true (crm_store_delete (store, "accounts", id, &error));
+
+  create = outbox_entry (store, 0);
+  g_assert_cmpstr (json_object_get_string_member (create, "op"), ==, "create");
+  g_assert_cmpstr (json_object_get_string_member (create, "entity"), ==, "accounts");
+  g_assert_cmpstr (json_object_get_string_member (create, "id"), ==, id);
+  g_assert_cmpint (json_object_get_int_member (create, "base_version"), ==, 0);
+  g_assert_true (crm_is_uuid (json_object_get_string_member (create, "mutation_id")));
+  fields = json_object_get_object_member (create, "fields");
+  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (fields, "name"), "new"), ==, "Acme");
+  g_assert_true (json_object_get_null_member (json_object_get_object_member (fields, "name"), "old"));
+  /* Fields without a value are not sent */
+  g_assert_false (json_object_has_member (fields, "website"));
+
+  /* An update carries only what changed, with old and new values */
+  update = outbox_entry (store, 1);
+  g_assert_cmpstr (json_object_get_string_member (update, "op"), ==, "update");
+  fields = json_object_get_object_member (update, "fields");
+  g_assert_cmpuint (json_object_get_size (fields), ==, 2);
+  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (fields, "industry"), "old"), ==, "Retail");
+  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (fields, "industry"), "new"), ==, "Logistics");
+  g_assert_true (json_object_get_null_member (json_object_get_object_member (fields, "phone"), "old"));
+  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (fields, "phone"), "new"), ==, "+49 30 1");
+
+  delete = outbox_entry (store, 2);
+  g_assert_cmpstr (json_object_get_string_member (delete, "op"), ==, "delete");
+  g_assert_cmpuint (json_object_get_size (json_object_get_object_member (delete, "fields")), ==, 0);
+
+  /* Mutation ids are unique */
+  g_assert_cmpstr (json_object_get_string_member (create, "mutation_id"), !=,
+                   json_object_get_string_member (update, "mutation_id"));
+
+  g_assert_true (crm_store_get_status (store, &status, &error));
+  g_assert_cmpuint (status.pending, ==, 3);
+  g_assert_cmpuint (status.conflicts, ==, 0);
+}
+
+static void
+test_base_version (void)
+{
+  g_autoptr(CrmTestDir) dir = crm_test_dir_new ();
+  g_autoptr(CrmStore) store = crm_test_open_store (dir);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CrmRecord) synced = crm_record_new (crm_entity_lookup ("accounts"), NULL);
+  g_autoptr(JsonObject) changes = crm_test_object ("{\"name\":\"Renamed\"}");
+  g_autoptr(CrmRecord) updated = NULL;
+  g_autoptr(JsonObject) entry = NULL;
+  JsonNode *name = json_node_new (JSON_NODE_VALUE);
+
+  /* A record as the server sent it, at version 7 */
+  json_node_set_string (name, "From the server");
+  crm_record_take_field (synced, "name", name);
+  crm_record_set_version (synced, 7);
+  g_assert_true (_crm_store_put_synced (store, synced, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (crm_test_count_rows (store, "SELECT count(*) FROM outbox"), ==, 0);
+
+  updated = crm_store_update (store, "accounts", crm_record_get_id (synced), changes, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (crm_record_get_version (updated), ==, 7);
+  entry = outbox_entry (store, 0);
+  g_assert_cmpint (json_object_get_int_member (entry, "base_version"), ==, 7);
+}
+
+/* A failure between the row and its outbox entry must leave neither */
+static void
+test_atomic_create (void)
+{
+  g_autoptr(CrmTestDir) dir = crm_test_dir_new ();
+  g_autoptr(CrmStore) store = crm_test_open_store (dir);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) fields = crm_test_object ("{\"name\":\"Half written\"}");
+  g_autoptr(CrmRecord) record = NULL;
+  sqlite3 *db = _crm_store_get_db (store);
+
+  g_assert_cmpint (sqlite3_exec (db,
+                                 "CREATE TEMP TRIGGER fail_outbox BEFORE INSERT ON outbox "
+                                 "BEGIN SELECT RAISE (ABORT, 'injected failure'); END",
+                                 NULL, NULL, NULL), ==, SQLITE_OK);
+
+  record = crm_store_create (store, "accounts", fields, &error);
+  g_assert_null (record);
+  g_assert_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_CONSTRAINT);
+  g_assert_nonnull (strstr (error->message, "injected failure"));
+  g_assert_cmpint (crm_test_count_rows (store, "SELECT count(*) FROM accounts"), ==, 0);
+  g_assert_cmpint (crm_test_count_rows (store, "SELECT count(*) FROM outbox"), ==, 0);
+  g_assert_cmpint (crm_test_count_rows (store, "SELECT count(*) FROM accounts_fts WHERE accounts_fts MATCH 'half'"), ==, 0);
+  /* No transaction is left open */
+  g_assert_true (sqlite3_get_autocommit (db));
+
+  /* And the store still works */
+  g_assert_cmpint (sqlite3_exec (db, "DROP TRIGGER fail_outbox", NULL, NULL, NULL), ==, SQLITE_OK);
+  g_clear_error (&error);
+  record = crm_store_create (store, "accounts", fields, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (crm_test_count_rows (store, "SELECT count(*) FROM outbox"), ==, 1);
+}
+
+static void
+test_atomic_update_delete (void)
+{
+  g_autoptr(CrmTestDir) dir = crm_test_dir_new ();
+  g_autoptr(CrmStore) store = crm_test_open_store (dir);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CrmRecord) account = crm_test_create (store, "accounts", "{\"name\":\"Stable\"}");
+  g_autoptr(JsonObject) changes = crm_test_object ("{\"name\":\"Changed\"}");
+  g_autoptr(CrmRecord) updated = NULL;
+  g_autoptr(CrmRecord) reloaded = NULL;
+  sqlite3 *db = _crm_store_get_db (store);
+  const char *id = crm_record_get_id (account);
+
+  g_assert_cmpint (sqlite3_exec (db,
+                                 "CREATE TEMP TRIGGER fail_outbox BEFORE INSERT ON outbox "
+                                 "BEGIN SELECT RAISE (ABORT, 'injected failure'); END",
+                                 NULL, NULL, NULL), ==, SQLITE_OK);
+
+  updated = crm_store_update (store, "accounts", id, changes, &error);
+  g_assert_null (updated);
+  g_assert_nonnull (error);
+  g_clear_error (&error);
+  g_assert_false (crm_store_delete (store, "accounts", id, &error));
+  g_assert_nonnull (error);
+  g_clear_error (&error);
+
+  reloaded = crm_store_get (store, "accounts", id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (crm_record_get_string (reloaded, "name"), ==, "Stable");
+  g_assert_cmpint (crm_test_count_rows (store, "SELECT count(*) FROM outbox"), ==, 1);
+  /* Search still finds the old name, not the rolled-back one */
+  g_assert_cmpint (crm_test_count_rows (store, "SELECT count(*) FROM accounts_fts WHERE accounts_fts MATCH 'stable'"), ==, 1);
+  g_assert_cmpint (crm_test_count_rows (store, "SELECT count(*) FROM accounts_fts WHERE accounts_fts MATCH 'changed'"), ==, 0);
+}
+
+/* An edit survives closing the store without a clean shutdown of the
+ * process: it is committed when the call returns. */
+static void
+test_durable (void)
+{
+  g_autoptr(CrmTestDir) dir = crm_test_dir_new ();
+  g_autofree char *id = NULL;
+
+  {
+    g_autoptr(CrmStore) store = crm_test_open_store (dir);
+    g_autoptr(CrmRecord) account = crm_test_create (store, "accounts", "{\"name\":\"Durable\"}");
+
+    id = g_strdup (crm_record_get_id (account));
+  }
+  {
+    g_autoptr(CrmStore) store = crm_test_open_store (dir);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(CrmRecord) account = crm_store_get (store, "accounts", id, &error);
+    CrmStoreStatus status;
+
+    g_assert_no_error (error);
+    g_assert_cmpstr (crm_record_get_string (account, "name"), ==, "Durable");
+    g_assert_true (crm_store_get_status (store, &status, &error));
+    g_assert_cmpuint (status.pending, ==, 1);
+    {
+      sqlite3_stmt *stmt = NULL;
+
+      g_assert_cmpint (sqlite3_prepare_v2 (_crm_store_get_db (store), "PRAGMA integrity_check",
+                                           -1, &stmt, NULL), ==, SQLITE_OK);
+      g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+      g_assert_cmpstr ((const char *) sqlite3_column_text (stmt, 0), ==, "ok");
+      sqlite3_finalize (stmt);
+    }
+  }
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/outbox/entries", test_entries);
+  g_test_add_func ("/outbox/base-version", test_base_version);
+  g_test_add_func ("/outbox/atomic-create", test_atomic_create);
+  g_test_add_func ("/outbox/atomic-update-delete", test_atomic_update_delete);
+  g_test_add_func ("/outbox/durable", test_durable);
+
+  return g_test_run ();
+}

@@ -1,0 +1,238 @@
+/* test-search.c: full-text prefix search, kept in step with every edit
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include "crm-store-private.h"
+#include "crm-test-util.h"
+
+typedef struct
+{
+  CrmTestDir *dir;
+  CrmStore   *store;
+  char       *account;
+  char       *contact;
+  char       *opportunity;
+} Fixture;
+
+static void
+fixture_set_up (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autofree char *stage = NULL;
+  g_autofree char *opp_json = NULL;
+  g_autofree char *contact_json = NULL;
+  g_autoptr(CrmRecord) contact = NULL;
+  g_autoptr(CrmRecord) opp = NULL;
+  g_autoptr(CrmRecord) other = NULL;
+
+  f->dir = crm_test_dir_new ();
+  f->store = crm_test_open_store (f->dir);
+  stage = crm_test_create_stage (f->store);
+  f->account = crm_test_create_account (f->store, "Nakatomi Trading");
+  contact_json = g_strdup_printf ("{\"first_name\":\"Grace\",\"last_name\":\"Müller\",\"title\":\"Head of Procurement\","
+                                  "\"account_id\":\"%s\",\"emails\":[{\"type\":\"work\",\"value\":\"grace@nakatomi.example\"}],"
+                                  "\"phones\":[{\"type\":\"mobile\",\"value\":\"+49 170 5550123\"}]}", f->account);
+  contact = crm_test_create (f->store, "contacts", contact_json);
+  f->contact = g_strdup (crm_record_get_id (contact));
+  opp_json = g_strdup_printf ("{\"name\":\"Nakatomi platform licence\",\"stage_id\":\"%s\",\"currency\":\"EUR\","
+                              "\"next_step\":\"Schedule demo\"}", stage);
+  opp = crm_test_create (f->store, "opportunities", opp_json);
+  f->opportunity = g_strdup (crm_record_get_id (opp));
+  other = crm_test_create (f->store, "contacts", "{\"first_name\":\"Alan\",\"last_name\":\"Turing\"}");
+}
+
+static void
+fixture_tear_down (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_clear_object (&f->store);
+  crm_test_dir_free (f->dir);
+  g_free (f->account);
+  g_free (f->contact);
+  g_free (f->opportunity);
+}
+
+static guint
+count_hits (CrmStore   *store,
+            const char *entity,
+            const char *text)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) hits = crm_store_list (store, entity, text, 0, 0, &error);
+
+  g_assert_no_error (error);
+  return hits->len;
+}
+
+static gboolean
+search_finds (CrmStore   *store,
+              const char *text,
+              const char *id)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) hits = crm_store_search (store, text, 20, &error);
+
+  g_assert_no_error (error);
+  for (guint i = 0; i < hits->len; i++)
+    if (g_str_equal (crm_record_get_id (g_ptr_array_index (hits, i)), id))
+      return TRUE;
+  return FALSE;
+}
+
+static void
+test_prefix (Fixture       *f,
+             gconstpointer  data)
+{
+  /* As a user types, each prefix finds the record */
+  g_assert_cmpuint (count_hits (f->store, "contacts", "g"), ==, 1);
+  g_assert_cmpuint (count_hits (f->store, "contacts", "gr"), ==, 1);
+  g_assert_cmpuint (count_hits (f->store, "contacts", "grace"), ==, 1);
+  g_assert_cmpuint (count_hits (f->store, "contacts", "gracey"), ==, 0);
+  /* Every word must match, in any order */
+  g_assert_cmpuint (count_hits (f->store, "contacts", "mül gra"), ==, 1);
+  g_assert_cmpuint (count_hits (f->store, "contacts", "grace turing"), ==, 0);
+  /* Title, email and phone are searched too */
+  g_assert_cmpuint (count_hits (f->store, "contacts", "procure"), ==, 1);
+  g_assert_cmpuint (count_hits (f->store, "contacts", "grace@naka"), ==, 1);
+  g_assert_cmpuint (count_hits (f->store, "contacts", "555012"), ==, 1);
+  g_assert_cmpuint (count_hits (f->store, "accounts", "naka"), ==, 1);
+  g_assert_cmpuint (count_hits (f->store, "opportunities", "platf"), ==, 1);
+  g_assert_cmpuint (count_hits (f->store, "opportunities", "schedule"), ==, 1);
+}
+
+static void
+test_case_and_accents (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_assert_cmpuint (count_hits (f->store, "contacts", "GRACE"), ==, 1);
+  g_assert_cmpuint (count_hits (f->store, "contacts", "muller"), ==, 1);
+  g_assert_cmpuint (count_hits (f->store, "contacts", "MÜLL"), ==, 1);
+}
+
+static void
+test_across_entities (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) hits = crm_store_search (f->store, "nakatomi", 20, &error);
+  gboolean saw_account = FALSE, saw_contact = FALSE, saw_opp = FALSE;
+
+  g_assert_no_error (error);
+  for (guint i = 0; i < hits->len; i++)
+    {
+      const char *id = crm_record_get_id (g_ptr_array_index (hits, i));
+
+      saw_account |= g_str_equal (id, f->account);
+      saw_contact |= g_str_equal (id, f->contact);
+      saw_opp |= g_str_equal (id, f->opportunity);
+    }
+  g_assert_true (saw_account);
+  g_assert_true (saw_contact);  /* by the email's domain */
+  g_assert_true (saw_opp);
+}
+
+static void
+test_follows_edits (Fixture       *f,
+                    gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) rename = crm_test_object ("{\"last_name\":\"Hopper\",\"emails\":[]}");
+  g_autoptr(CrmRecord) updated = NULL;
+
+  g_assert_true (search_finds (f->store, "müller", f->contact));
+  updated = crm_store_update (f->store, "contacts", f->contact, rename, &error);
+  g_assert_no_error (error);
+  g_assert_false (search_finds (f->store, "müller", f->contact));
+  g_assert_false (search_finds (f->store, "grace@nakatomi", f->contact));
+  g_assert_true (search_finds (f->store, "hopp", f->contact));
+  g_assert_true (search_finds (f->store, "grace hopper", f->contact));
+
+  g_assert_true (crm_store_delete (f->store, "contacts", f->contact, &error));
+  g_assert_false (search_finds (f->store, "hopper", f->contact));
+  g_assert_cmpuint (count_hits (f->store, "contacts", "grace"), ==, 0);
+
+  /* The index is consistent with its tables */
+  g_assert_cmpint (crm_test_count_rows (f->store,
+                                        "SELECT count(*) FROM contacts_fts WHERE contacts_fts MATCH 'turing'"), ==, 1);
+  g_assert_cmpint (sqlite3_exec (_crm_store_get_db (f->store),
+                                 "INSERT INTO contacts_fts (contacts_fts, rank) VALUES ('integrity-check', 0)",
+                                 NULL, NULL, NULL), ==, SQLITE_OK);
+}
+
+/* What users type is never FTS5 syntax */
+static void
+test_hostile_input (Fixture       *f,
+                    gconstpointer  data)
+{
+  static const char * const inputs[] = {
+    "\"", "\"grace", "grace\"", "*", "gr*", "AND", "grace AND", "OR turing", "NOT",
+    "NEAR(grace turing)", "first_name:grace", "^grace", "(", ")", "-", "+", "'; DROP TABLE contacts; --",
+    "{grace}", "   ", "", "\xff\xfe", "grace\tturing",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (inputs); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(GPtrArray) hits = crm_store_search (f->store, inputs[i], 20, &error);
+      g_autoptr(GPtrArray) listed = crm_store_list (f->store, "contacts", inputs[i], 0, 0, &error);
+
+      g_assert_no_error (error);
+      g_assert_nonnull (hits);
+      g_assert_nonnull (listed);
+    }
+  /* Words inside punctuation still count */
+  g_assert_cmpuint (count_hits (f->store, "contacts", "\"grace\""), ==, 1);
+  g_assert_cmpuint (count_hits (f->store, "contacts", "first_name:grace"), ==, 0);
+  g_assert_cmpuint (count_hits (f->store, "contacts", "(grace)"), ==, 1);
+  g_assert_cmpint (crm_store_count (f->store, "contacts", NULL), ==, 2);
+}
+
+static void
+test_fts_query (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autofree char *q1 = _crm_fts_query ("Ada  Love");
+  g_autofree char *q2 = _crm_fts_query ("ada@example.com");
+  g_autofree char *q3 = _crm_fts_query (" ,.; ");
+
+  g_assert_cmpstr (q1, ==, "\"Ada\"* \"Love\"*");
+  g_assert_cmpstr (q2, ==, "\"ada\"* \"example\"* \"com\"*");
+  g_assert_null (q3);
+}
+
+static void
+test_other_entities (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autoptr(CrmRecord) product = crm_test_create (f->store, "products",
+                                                  "{\"sku\":\"SUP-100%\",\"name\":\"Support 100% cover\","
+                                                  "\"unit_price\":\"10\",\"currency\":\"EUR\"}");
+  g_autoptr(CrmRecord) other = crm_test_create (f->store, "products",
+                                                "{\"sku\":\"SUP-1\",\"name\":\"Support 10 hours\","
+                                                "\"unit_price\":\"10\",\"currency\":\"EUR\"}");
+
+  /* Not full-text indexed: a substring of the title, wildcards taken literally */
+  g_assert_cmpuint (count_hits (f->store, "products", "support"), ==, 2);
+  g_assert_cmpuint (count_hits (f->store, "products", "100%"), ==, 1);
+  g_assert_cmpuint (count_hits (f->store, "products", "_"), ==, 0);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add ("/search/prefix", Fixture, NULL, fixture_set_up, test_prefix, fixture_tear_down);
+  g_test_add ("/search/case-and-accents", Fixture, NULL, fixture_set_up, test_case_and_accents, fixture_tear_down);
+  g_test_add ("/search/across-entities", Fixture, NULL, fixture_set_up, test_across_entities, fixture_tear_down);
+  g_test_add ("/search/follows-edits", Fixture, NULL, fixture_set_up, test_follows_edits, fixture_tear_down);
+  g_test_add ("/search/hostile-input", Fixture, NULL, fixture_set_up, test_hostile_input, fixture_tear_down);
+  g_test_add ("/search/fts-query", Fixture, NULL, fixture_set_up, test_fts_query, fixture_tear_down);
+  g_test_add ("/search/other-entities", Fixture, NULL, fixture_set_up, test_other_entities, fixture_tear_down);
+
+  return g_test_run ();
+}
