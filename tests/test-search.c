@@ -218,6 +218,11 @@ test_other_entities (Fixture       *f,
   g_assert_cmpuint (count_hits (f->store, "products", "support"), ==, 2);
   g_assert_cmpuint (count_hits (f->store, "products", "100%"), ==, 1);
   g_assert_cmpuint (count_hits (f->store, "products", "_"), ==, 0);
+  /* Every word must appear; blank text filters nothing */
+  g_assert_cmpuint (count_hits (f->store, "products", "sup hour"), ==, 1);
+  g_assert_cmpuint (count_hits (f->store, "products", "hour cover"), ==, 0);
+  g_assert_cmpuint (count_hits (f->store, "products", "  "), ==, 2);
+  g_assert_cmpuint (count_hits (f->store, "contacts", " "), ==, 2);
 }
 
 int

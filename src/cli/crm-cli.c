@@ -498,6 +498,18 @@ run_outbox (Options  *opts,
   return 0;
 }
 
+static gboolean
+profile_has_records (CrmStore *store)
+{
+  guint n_entities;
+  const CrmEntity * const *entities = crm_entity_list_all (&n_entities);
+
+  for (guint i = 0; i < n_entities; i++)
+    if (crm_store_count (store, entities[i]->name, NULL) != 0)
+      return TRUE;
+  return FALSE;
+}
+
 static int
 run_demo (Options  *opts,
           int       argc,
@@ -516,7 +528,7 @@ run_demo (Options  *opts,
       g_print (_("The demo company is already in %s\n"), crm_store_get_path (store));
       return 0;
     }
-  if (crm_store_count (store, "accounts", NULL) > 0)
+  if (profile_has_records (store))
     return fail (1, _("Profile “%s” already holds records; use a new profile for the demo"),
                  opts->profile ? opts->profile : "default");
   if (!crm_demo_seed (store, &size, NULL, &error))
@@ -553,7 +565,7 @@ command_entries (const Command *command)
   };
   static const GOptionEntry search = {
     "search", 's', 0, G_OPTION_ARG_STRING, &options.search,
-    N_("Only records matching TEXT (each word as a prefix)"), N_("TEXT")
+    N_("Only records matching every word of TEXT (a word matches as you type it: “ada lov”)"), N_("TEXT")
   };
   static const GOptionEntry limit = {
     "limit", 'n', 0, G_OPTION_ARG_INT, &options.limit, N_("Show at most N records"), N_("N")

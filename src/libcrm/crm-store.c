@@ -13,6 +13,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <string.h>
 #include <fcntl.h>
 #include <glib/gi18n-lib.h>
 #include <glib/gstdio.h>
@@ -1223,7 +1224,9 @@ collect (const CrmEntity  *entity,
 
 /**
  * crm_store_list:
- * @search: (nullable): words to look for, each as a prefix
+ * @search: (nullable): words to look for: in accounts, contacts and
+ *   opportunities each word matches the start of a word of the record; in
+ *   the other entities each word must appear in the record's title
  * @limit: the most records to return, 0 for all
  *
  * Returns: (transfer container) (element-type CrmRecord): live records in
@@ -1238,6 +1241,7 @@ crm_store_list (CrmStore    *self,
                 GError     **error)
 {
   g_autoptr(StmtUse) stmt = NULL;
+  g_autoptr(GPtrArray) patterns = NULL;
   g_autofree char *sql = NULL;
   g_autofree char *query = NULL;
   const CrmEntity *entity;
@@ -1248,6 +1252,10 @@ crm_store_list (CrmStore    *self,
   if (!(entity = crm_entity_lookup_checked (entity_name, error)))
     return NULL;
   select = entity_sql (self, entity)->select_sql;
+
+  /* Blank text filters nothing */
+  if (search != NULL && search[strspn (search, " \t\n")] == '\0')
+    search = NULL;
 
   if (search != NULL && entity->searchable)
     {
@@ -1260,19 +1268,32 @@ crm_store_list (CrmStore    *self,
     }
   else if (search != NULL)
     {
-      g_autoptr(GString) pattern = g_string_new ("%");
+      g_autoptr(GString) where = g_string_new (NULL);
+      g_auto(GStrv) parts = g_strsplit_set (search, " \t\n", -1);
 
-      for (const char *p = search; *p; p++)
+      /* Small tables without a full-text index: every word must appear in
+       * the title, wildcards taken literally. */
+      patterns = g_ptr_array_new_with_free_func (g_free);
+      for (guint i = 0; parts[i]; i++)
         {
-          if (*p == '%' || *p == '_' || *p == '\\')
-            g_string_append_c (pattern, '\\');
-          g_string_append_c (pattern, *p);
+          g_autoptr(GString) pattern = NULL;
+
+          if (*parts[i] == '\0')
+            continue;
+          pattern = g_string_new ("%");
+          for (const char *p = parts[i]; *p; p++)
+            {
+              if (*p == '%' || *p == '_' || *p == '\\')
+                g_string_append_c (pattern, '\\');
+              g_string_append_c (pattern, *p);
+            }
+          g_string_append_c (pattern, '%');
+          g_string_append_printf (where, " AND %s LIKE ?%u ESCAPE '\\'",
+                                  entity->title_field, patterns->len + 4);
+          g_ptr_array_add (patterns, g_string_free (g_steal_pointer (&pattern), FALSE));
         }
-      g_string_append_c (pattern, '%');
-      query = g_string_free (g_steal_pointer (&pattern), FALSE);
-      sql = g_strdup_printf ("%s WHERE deleted = 0 AND %s LIKE ?1 ESCAPE '\\' "
-                             "ORDER BY %s LIMIT ?2 OFFSET ?3",
-                             select, entity->title_field, entity->order_by);
+      sql = g_strdup_printf ("%s WHERE deleted = 0%s ORDER BY %s LIMIT ?2 OFFSET ?3",
+                             select, where->str, entity->order_by);
     }
   else
     sql = g_strdup_printf ("%s WHERE deleted = 0 ORDER BY %s LIMIT ?2 OFFSET ?3",
@@ -1282,6 +1303,8 @@ crm_store_list (CrmStore    *self,
     return NULL;
   if (query)
     sqlite3_bind_text (stmt, 1, query, -1, SQLITE_STATIC);
+  for (guint i = 0; patterns && i < patterns->len; i++)
+    sqlite3_bind_text (stmt, (int) i + 4, g_ptr_array_index (patterns, i), -1, SQLITE_STATIC);
   sqlite3_bind_int64 (stmt, 2, limit ? (gint64) limit : -1);
   sqlite3_bind_int64 (stmt, 3, offset);
 
