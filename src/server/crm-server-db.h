@@ -1,0 +1,152 @@
+/* crm-server-db.h: the server's store (SQLite)
+ *
+ * Records are kept whole, as the JSON the shared codec writes, one row per
+ * record with its version and its place in the change feed (seq). The
+ * feed is the table itself ordered by seq: a change moves the row to the
+ * end. Who may see a row is decided by its subject: the owner, or for
+ * quotas and forecast adjustments the user they are for; global entities
+ * have none.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+#define CRM_SERVER_DB_ERROR (crm_server_db_error_quark ())
+
+typedef enum
+{
+  CRM_SERVER_DB_ERROR_FAILED,
+  CRM_SERVER_DB_ERROR_BUSY,
+  CRM_SERVER_DB_ERROR_TOO_NEW,
+  CRM_SERVER_DB_ERROR_DISK_FULL,
+} CrmServerDbError;
+
+typedef struct _CrmServerDb CrmServerDb;
+
+typedef struct
+{
+  char    *entity;
+  char    *id;
+  gint64   version;
+  gint64   seq;
+  char    *owner_id;
+  char    *subject_id;
+  gboolean deleted;
+  char    *data;      /* the record as JSON */
+} CrmServerRow;
+
+/* Who a reader is, for filtering the feed in SQL */
+typedef struct
+{
+  gboolean    all;          /* an admin */
+  const char *own_json;     /* JSON array: ids whose records this user reads */
+  const char *shared_json;  /* JSON array: ids whose accounts and contacts this user reads */
+} CrmServerFilter;
+
+typedef gboolean (*CrmServerRowFunc) (const CrmServerRow *row,
+                                      gpointer            user_data);
+
+GQuark        crm_server_db_error_quark      (void);
+
+CrmServerDb  *crm_server_db_open             (const char        *path,
+                                              GError           **error);
+void          crm_server_db_free             (CrmServerDb       *db);
+
+gboolean      crm_server_db_begin            (CrmServerDb       *db,
+                                              gboolean           write,
+                                              GError           **error);
+gboolean      crm_server_db_commit           (CrmServerDb       *db,
+                                              GError           **error);
+void          crm_server_db_rollback         (CrmServerDb       *db);
+gboolean      crm_server_db_savepoint        (CrmServerDb       *db,
+                                              GError           **error);
+void          crm_server_db_release          (CrmServerDb       *db);
+void          crm_server_db_rollback_to      (CrmServerDb       *db);
+
+CrmServerRow *crm_server_db_get_row          (CrmServerDb       *db,
+                                              const char        *entity,
+                                              const char        *id,
+                                              GError           **error);
+gboolean      crm_server_db_put_row          (CrmServerDb       *db,
+                                              CrmServerRow      *row,
+                                              GError           **error);
+gboolean      crm_server_db_add_revocation   (CrmServerDb       *db,
+                                              const char        *entity,
+                                              const char        *id,
+                                              const char        *subject_id,
+                                              GError           **error);
+gint64        crm_server_db_get_horizon      (CrmServerDb       *db);
+gint64        crm_server_db_get_last_seq     (CrmServerDb       *db);
+gboolean      crm_server_db_prune            (CrmServerDb       *db,
+                                              gint64             before_seq,
+                                              guint             *n_pruned,
+                                              GError           **error);
+gboolean      crm_server_db_foreach_change   (CrmServerDb       *db,
+                                              gint64             after_seq,
+                                              guint              limit,
+                                              const CrmServerFilter *filter,
+                                              CrmServerRowFunc   func,
+                                              gpointer           user_data,
+                                              GError           **error);
+gboolean      crm_server_db_foreach_live     (CrmServerDb       *db,
+                                              const char        *entity,
+                                              const char        *after_id,
+                                              guint              limit,
+                                              const CrmServerFilter *filter,
+                                              CrmServerRowFunc   func,
+                                              gpointer           user_data,
+                                              GError           **error);
+
+char         *crm_server_db_get_mutation     (CrmServerDb       *db,
+                                              const char        *key,
+                                              GError           **error);
+gboolean      crm_server_db_put_mutation     (CrmServerDb       *db,
+                                              const char        *key,
+                                              const char        *user_id,
+                                              const char        *result,
+                                              GError           **error);
+
+gboolean      crm_server_db_get_login        (CrmServerDb       *db,
+                                              const char        *username,
+                                              char             **user_id,
+                                              char             **password_hash,
+                                              GError           **error);
+char         *crm_server_db_get_username     (CrmServerDb       *db,
+                                              const char        *user_id);
+gboolean      crm_server_db_put_login        (CrmServerDb       *db,
+                                              const char        *user_id,
+                                              const char        *username,
+                                              const char        *password_hash,
+                                              GError           **error);
+gboolean      crm_server_db_put_token        (CrmServerDb       *db,
+                                              const char        *token_hash,
+                                              const char        *user_id,
+                                              gint64             expires_at,
+                                              GError           **error);
+char         *crm_server_db_get_token        (CrmServerDb       *db,
+                                              const char        *token_hash,
+                                              gint64            *expires_at,
+                                              GError           **error);
+gboolean      crm_server_db_get_failures     (CrmServerDb       *db,
+                                              const char        *username,
+                                              guint             *failures,
+                                              gint64            *first_at,
+                                              GError           **error);
+gboolean      crm_server_db_put_failures     (CrmServerDb       *db,
+                                              const char        *username,
+                                              guint              failures,
+                                              gint64             first_at,
+                                              GError           **error);
+gint64        crm_server_db_count_rows       (CrmServerDb       *db,
+                                              const char        *entity);
+
+void          crm_server_row_free            (CrmServerRow      *row);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CrmServerRow, crm_server_row_free)
+
+G_END_DECLS
