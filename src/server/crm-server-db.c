@@ -542,32 +542,52 @@ crm_server_db_foreach_change (CrmServerDb           *db,
                               gpointer               user_data,
                               GError               **error)
 {
-  static const char sql[] =
-    "SELECT " ROW_COLUMNS " FROM ("
-    "  SELECT " ROW_COLUMNS " FROM records WHERE seq > ?1 AND " VISIBLE
-    "  UNION ALL"
-    "  SELECT r.entity, r.id, 0, r.seq, NULL, r.subject_id, 1, NULL FROM revocations r"
-    "  WHERE r.seq > ?1 AND NOT ?3"
-    "    AND (r.subject_id IN (SELECT value FROM json_each (?4))"
-    "         OR (r.entity IN ('accounts', 'contacts') AND r.subject_id IN (SELECT value FROM json_each (?5))))"
-    "    AND NOT EXISTS (SELECT 1 FROM records x WHERE x.entity = r.entity AND x.id = r.id"
-    "                    AND (x.subject_id IN (SELECT value FROM json_each (?4))"
-    "                         OR (x.entity IN ('accounts', 'contacts') AND x.subject_id IN (SELECT value FROM json_each (?5)))))"
-    ") ORDER BY seq LIMIT ?2";
-  g_autoptr(StmtUse) stmt = prepare (db, sql, error);
-  int rc;
+  /* Two streams in seq order, each walking its own index and stopping at
+   * the limit, merged here: a page costs its size, not the feed's. */
+  static const char records_sql[] =
+    "SELECT " ROW_COLUMNS " FROM records WHERE seq > ?1 AND " VISIBLE " ORDER BY seq LIMIT ?2";
+  static const char revocations_sql[] =
+    "SELECT r.entity, r.id, 0, r.seq, NULL, r.subject_id, 1, NULL FROM revocations r"
+    " WHERE r.seq > ?1 AND NOT ?3"
+    "   AND (r.subject_id IN (SELECT value FROM json_each (?4))"
+    "        OR (r.entity IN ('accounts', 'contacts') AND r.subject_id IN (SELECT value FROM json_each (?5))))"
+    "   AND NOT EXISTS (SELECT 1 FROM records x WHERE x.entity = r.entity AND x.id = r.id"
+    "                   AND (x.subject_id IN (SELECT value FROM json_each (?4))"
+    "                        OR (x.entity IN ('accounts', 'contacts') AND x.subject_id IN (SELECT value FROM json_each (?5)))))"
+    " ORDER BY r.seq LIMIT ?2";
+  g_autoptr(StmtUse) records = prepare (db, records_sql, error);
+  g_autoptr(StmtUse) revocations = NULL;
+  sqlite3_stmt *streams[2];
+  int rc[2];
 
-  if (stmt == NULL)
+  if (records == NULL || !(revocations = prepare (db, revocations_sql, error)))
     return FALSE;
-  sqlite3_bind_int64 (stmt, 1, after_seq);
-  sqlite3_bind_int64 (stmt, 2, limit);
-  sqlite3_bind_int (stmt, 3, filter->all);
-  bind_text (stmt, 4, filter->own_json ? filter->own_json : "[]");
-  bind_text (stmt, 5, filter->shared_json ? filter->shared_json : "[]");
-
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+  streams[0] = records;
+  streams[1] = revocations;
+  for (guint i = 0; i < 2; i++)
     {
-      CrmServerRow row = {
+      sqlite3_bind_int64 (streams[i], 1, after_seq);
+      sqlite3_bind_int64 (streams[i], 2, limit);
+      sqlite3_bind_int (streams[i], 3, filter->all);
+      bind_text (streams[i], 4, filter->own_json ? filter->own_json : "[]");
+      bind_text (streams[i], 5, filter->shared_json ? filter->shared_json : "[]");
+      rc[i] = sqlite3_step (streams[i]);
+    }
+
+  for (guint n = 0; n < limit && (rc[0] == SQLITE_ROW || rc[1] == SQLITE_ROW); n++)
+    {
+      guint next;
+      sqlite3_stmt *stmt;
+      CrmServerRow row;
+
+      if (rc[0] != SQLITE_ROW)
+        next = 1;
+      else if (rc[1] != SQLITE_ROW)
+        next = 0;
+      else
+        next = sqlite3_column_int64 (streams[1], 3) < sqlite3_column_int64 (streams[0], 3);
+      stmt = streams[next];
+      row = (CrmServerRow) {
         (char *) sqlite3_column_text (stmt, 0), (char *) sqlite3_column_text (stmt, 1),
         sqlite3_column_int64 (stmt, 2), sqlite3_column_int64 (stmt, 3),
         (char *) sqlite3_column_text (stmt, 4), (char *) sqlite3_column_text (stmt, 5),
@@ -575,9 +595,12 @@ crm_server_db_foreach_change (CrmServerDb           *db,
       };
       if (!func (&row, user_data))
         return TRUE;
+      rc[next] = sqlite3_step (stmt);
     }
-  if (rc != SQLITE_DONE)
-    return set_error (db, error, rc);
+
+  for (guint i = 0; i < 2; i++)
+    if (rc[i] != SQLITE_ROW && rc[i] != SQLITE_DONE)
+      return set_error (db, error, rc[i]);
   return TRUE;
 }
 
