@@ -162,6 +162,50 @@ test_follows_edits (Fixture       *f,
                                  NULL, NULL, NULL), ==, SQLITE_OK);
 }
 
+/* Rows made and changed inside one transaction are indexed as they are
+ * when it commits */
+static void
+test_same_transaction (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CrmRecord) renamed = NULL;
+  g_autoptr(CrmRecord) dropped = NULL;
+  g_autoptr(CrmRecord) after = NULL;
+  g_autoptr(JsonObject) rename = crm_test_object ("{\"last_name\":\"Zork\"}");
+
+  g_assert_true (crm_store_begin (f->store, &error));
+  renamed = crm_test_create (f->store, "contacts", "{\"first_name\":\"Zed\",\"last_name\":\"Zebedee\"}");
+  dropped = crm_test_create (f->store, "contacts", "{\"first_name\":\"Ghost\",\"last_name\":\"Vanishing\"}");
+  after = crm_store_update (f->store, "contacts", crm_record_get_id (renamed), rename, &error);
+  g_assert_no_error (error);
+  g_assert_true (crm_store_delete (f->store, "contacts", crm_record_get_id (dropped), &error));
+  g_assert_true (crm_store_commit (f->store, &error));
+  g_assert_no_error (error);
+
+  g_assert_true (search_finds (f->store, "zork", crm_record_get_id (renamed)));
+  g_assert_cmpuint (count_hits (f->store, "contacts", "zebedee"), ==, 0);
+  g_assert_cmpuint (count_hits (f->store, "contacts", "vanish"), ==, 0);
+  g_assert_cmpint (crm_test_count_rows (f->store, "SELECT count(*) FROM fts_pending"), ==, 0);
+
+  /* Later edits of those rows keep the index whole */
+  g_clear_object (&after);
+  after = crm_store_update (f->store, "contacts", crm_record_get_id (renamed), rename, &error);
+  g_assert_true (crm_store_delete (f->store, "contacts", crm_record_get_id (renamed), &error));
+  g_assert_cmpuint (count_hits (f->store, "contacts", "zork"), ==, 0);
+  g_assert_cmpint (sqlite3_exec (_crm_store_get_db (f->store),
+                                 "INSERT INTO contacts_fts (contacts_fts, rank) VALUES ('integrity-check', 0)",
+                                 NULL, NULL, NULL), ==, SQLITE_OK);
+
+  /* A rolled back transaction leaves nothing queued */
+  g_assert_true (crm_store_begin (f->store, &error));
+  g_clear_object (&dropped);
+  dropped = crm_test_create (f->store, "contacts", "{\"first_name\":\"Never\"}");
+  crm_store_rollback (f->store);
+  g_assert_cmpint (crm_test_count_rows (f->store, "SELECT count(*) FROM fts_pending"), ==, 0);
+  g_assert_cmpuint (count_hits (f->store, "contacts", "never"), ==, 0);
+}
+
 /* What users type is never FTS5 syntax */
 static void
 test_hostile_input (Fixture       *f,
@@ -235,6 +279,7 @@ main (int    argc,
   g_test_add ("/search/case-and-accents", Fixture, NULL, fixture_set_up, test_case_and_accents, fixture_tear_down);
   g_test_add ("/search/across-entities", Fixture, NULL, fixture_set_up, test_across_entities, fixture_tear_down);
   g_test_add ("/search/follows-edits", Fixture, NULL, fixture_set_up, test_follows_edits, fixture_tear_down);
+  g_test_add ("/search/same-transaction", Fixture, NULL, fixture_set_up, test_same_transaction, fixture_tear_down);
   g_test_add ("/search/hostile-input", Fixture, NULL, fixture_set_up, test_hostile_input, fixture_tear_down);
   g_test_add ("/search/fts-query", Fixture, NULL, fixture_set_up, test_fts_query, fixture_tear_down);
   g_test_add ("/search/other-entities", Fixture, NULL, fixture_set_up, test_other_entities, fixture_tear_down);

@@ -42,6 +42,8 @@ struct _CrmStore
   GObject     parent_instance;
 
   char       *path;
+  char       *owner_id;    /* the current_user_id setting, read once */
+  gboolean    owner_loaded;
   sqlite3    *db;
   GHashTable *statements;  /* SQL text → sqlite3_stmt */
   GHashTable *entity_sql;  /* CrmEntity* → EntitySql* */
@@ -71,6 +73,24 @@ static const struct {
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == CRM_STORE_SCHEMA_VERSION);
+
+/* Indexes the rows the insert triggers queued in fts_pending (see the
+ * schema), each as it is at commit; the same text the update triggers
+ * give the index. */
+static const char * const fts_flush[] = {
+  "INSERT INTO accounts_fts (rowid, name, industry, website, phone) "
+  "SELECT t.rid, t.name, t.industry, t.website, t.phone "
+  "FROM fts_pending p JOIN accounts t ON t.rid = p.rid WHERE p.entity = 'accounts' AND t.deleted = 0",
+  "INSERT INTO contacts_fts (rowid, first_name, last_name, title, emails, phones) "
+  "SELECT t.rid, t.first_name, t.last_name, t.title, "
+  "  (SELECT group_concat (json_extract (value, '$.value'), ' ') FROM json_each (t.emails)), "
+  "  (SELECT group_concat (json_extract (value, '$.value'), ' ') FROM json_each (t.phones)) "
+  "FROM fts_pending p JOIN contacts t ON t.rid = p.rid WHERE p.entity = 'contacts' AND t.deleted = 0",
+  "INSERT INTO opportunities_fts (rowid, name, next_step) "
+  "SELECT t.rid, t.name, t.next_step "
+  "FROM fts_pending p JOIN opportunities t ON t.rid = p.rid WHERE p.entity = 'opportunities' AND t.deleted = 0",
+  "DELETE FROM fts_pending",
+};
 
 /* A cached statement in use: reset (and its read snapshot released) when
  * it goes out of scope. */
@@ -154,6 +174,25 @@ exec_sql (CrmStore    *self,
   int rc = sqlite3_exec (self->db, sql, NULL, NULL, NULL);
 
   if (rc != SQLITE_OK)
+    return set_sqlite_error (self, error, rc, doing);
+  return TRUE;
+}
+
+static StmtUse *prepare (CrmStore *self, const char *sql, GError **error);
+
+/* Runs one statement through the cache: for what runs on every edit */
+static gboolean
+exec_cached (CrmStore    *self,
+             const char  *sql,
+             const char  *doing,
+             GError     **error)
+{
+  g_autoptr(StmtUse) stmt = prepare (self, sql, error);
+  int rc;
+
+  if (stmt == NULL)
+    return FALSE;
+  if ((rc = sqlite3_step (stmt)) != SQLITE_DONE && rc != SQLITE_ROW)
     return set_sqlite_error (self, error, rc, doing);
   return TRUE;
 }
@@ -602,6 +641,7 @@ crm_store_finalize (GObject *object)
   g_clear_pointer (&self->pending_changes, g_array_unref);
   g_clear_pointer (&self->savepoint_marks, g_array_unref);
   g_clear_pointer (&self->path, g_free);
+  g_clear_pointer (&self->owner_id, g_free);
 
   G_OBJECT_CLASS (crm_store_parent_class)->finalize (object);
 }
@@ -742,7 +782,7 @@ crm_store_open (const char  *path,
                  "PRAGMA journal_mode = WAL;"
                  "PRAGMA synchronous = FULL;"
                  "PRAGMA foreign_keys = ON;"
-                 "PRAGMA cache_size = -32000;"
+                 "PRAGMA cache_size = -64000;"
                  "PRAGMA temp_store = MEMORY;",
                  _("opening the database"), error))
     return NULL;
@@ -791,7 +831,7 @@ crm_store_begin (CrmStore  *self,
     sql = g_strdup ("BEGIN IMMEDIATE");
   else
     sql = g_strdup_printf ("SAVEPOINT crm_%u", self->depth);
-  if (!exec_sql (self, sql, _("starting a change"), error))
+  if (!exec_cached (self, sql, _("starting a change"), error))
     return FALSE;
 
   mark = self->pending_changes->len;
@@ -811,8 +851,16 @@ crm_store_commit (CrmStore  *self,
 
   if (self->depth == 1)
     {
-      int rc = sqlite3_exec (self->db, "COMMIT", NULL, NULL, NULL);
+      int rc;
 
+      for (guint i = 0; i < G_N_ELEMENTS (fts_flush); i++)
+        if (!exec_cached (self, fts_flush[i], _("updating the search index"), error))
+          {
+            crm_store_rollback (self);
+            return FALSE;
+          }
+
+      rc = sqlite3_exec (self->db, "COMMIT", NULL, NULL, NULL);
       if (rc != SQLITE_OK)
         {
           set_sqlite_error (self, error, rc, _("saving the change"));
@@ -826,7 +874,7 @@ crm_store_commit (CrmStore  *self,
     }
 
   sql = g_strdup_printf ("RELEASE crm_%u", self->depth - 1);
-  if (!exec_sql (self, sql, _("saving the change"), error))
+  if (!exec_cached (self, sql, _("saving the change"), error))
     {
       crm_store_rollback (self);
       return FALSE;
@@ -857,9 +905,11 @@ crm_store_rollback (CrmStore *self)
     }
   else
     {
-      g_autofree char *sql = g_strdup_printf ("ROLLBACK TO crm_%u; RELEASE crm_%u",
-                                              self->depth, self->depth);
-      sqlite3_exec (self->db, sql, NULL, NULL, NULL);
+      g_autofree char *rollback = g_strdup_printf ("ROLLBACK TO crm_%u", self->depth);
+      g_autofree char *release = g_strdup_printf ("RELEASE crm_%u", self->depth);
+
+      exec_cached (self, rollback, "rolling back", NULL);
+      exec_cached (self, release, "rolling back", NULL);
     }
 }
 
@@ -882,7 +932,6 @@ crm_store_create (CrmStore    *self,
   g_autoptr(JsonObject) changes = NULL;
   g_autoptr(GList) members = NULL;
   g_autofree char *now = NULL;
-  g_autofree char *owner = NULL;
   const CrmEntity *entity;
   const char *id = NULL;
   int rc;
@@ -908,12 +957,14 @@ crm_store_create (CrmStore    *self,
 
   record = crm_record_new (entity, id);
   members = json_object_get_members (fields);
+  /* Values are checked once, all together, by crm_record_validate() */
   for (const GList *l = members; l; l = l->next)
     {
       if (g_str_equal (l->data, "id"))
         continue;
-      if (!crm_record_set_field (record, l->data, json_object_get_member (fields, l->data), error))
+      if (!crm_entity_get_field_checked (entity, l->data, error))
         return NULL;
+      crm_record_take_field (record, l->data, json_node_copy (json_object_get_member (fields, l->data)));
     }
   for (guint i = 0; i < entity->n_fields; i++)
     {
@@ -927,8 +978,12 @@ crm_store_create (CrmStore    *self,
 
   now = crm_timestamp_now ();
   crm_record_set_timestamps (record, now, now);
-  owner = crm_store_dup_setting (self, "current_user_id");
-  crm_record_set_owner_id (record, owner);
+  if (!self->owner_loaded)
+    {
+      self->owner_id = crm_store_dup_setting (self, "current_user_id");
+      self->owner_loaded = TRUE;
+    }
+  crm_record_set_owner_id (record, self->owner_id);
 
   changes = json_object_new ();
   for (guint i = 0; i < entity->n_fields; i++)
@@ -1027,8 +1082,7 @@ crm_store_update (CrmStore    *self,
 
   record = crm_record_copy (current);
   for (const GList *l = members; l; l = l->next)
-    if (!crm_record_set_field (record, l->data, json_object_get_member (changes, l->data), error))
-      goto failed;
+    crm_record_take_field (record, l->data, json_node_copy (json_object_get_member (changes, l->data)));
   if (!crm_record_validate (record, error))
     goto failed;
 
@@ -1502,6 +1556,11 @@ crm_store_set_setting (CrmStore    *self,
     sqlite3_bind_null (stmt, 2);
   if ((rc = sqlite3_step (stmt)) != SQLITE_DONE)
     return set_sqlite_error (self, error, rc, _("saving a setting"));
+  if (g_str_equal (key, "current_user_id"))
+    {
+      self->owner_loaded = FALSE;
+      g_clear_pointer (&self->owner_id, g_free);
+    }
   return TRUE;
 }
 

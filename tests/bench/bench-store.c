@@ -42,6 +42,9 @@
 #define BATCH      10000
 #define OWNER_ID   "5b0c7c3e-8a51-4c1e-9f0a-2f7d6c1b9e42"
 
+/* --verbose: every query's time on stderr, to find the slow ones */
+static gboolean verbose = FALSE;
+
 /* Data ******************************************************************/
 
 /* Ordered roughly from common to rare: pick_skewed() favours the start */
@@ -666,6 +669,9 @@ bench_queries (CrmStore  *store,
           ok = FALSE;
           break;
         }
+      if (verbose)
+        fprintf (stderr, "bench-store: %s %-9s %8.3f ms %4u hits  %s\n", name,
+                    query_kind_names[query->kind], micros / 1000.0, hits->len, query->text);
       series_add (&all, micros, hits->len);
       series_add (&by_kind[query->kind], micros, hits->len);
     }
@@ -723,6 +729,8 @@ main (int    argc,
     { "dir", 0, 0, G_OPTION_ARG_FILENAME, &dir,
       "Keep the databases in DIR and reuse the search store from there "
       "(default: a temporary folder removed at the end)", "DIR" },
+    { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose,
+      "Print every query, its time and its hits on stderr", NULL },
     { NULL }
   };
 

@@ -260,23 +260,36 @@ CREATE TABLE conflicts (
   UNIQUE (entity, record_id, field)
 );
 
--- Full-text search. The indexes are contentless: the triggers hand them the
--- text, and a hit is joined back to its row through `rid`.
+-- Full-text search. The indexes are contentless: a hit is joined back to
+-- its row through `rid`. New rows are not indexed one by one: FTS5 writes
+-- its pending index out at every statement savepoint, which made each
+-- insert pay for a segment write. An insert only queues the row in
+-- fts_pending, and the outermost commit indexes the queue with one
+-- INSERT … SELECT per table (crm-store.c). Updates and deletes of rows
+-- already indexed keep the index in step at once; of rows still queued,
+-- they leave it to the commit, which indexes what the row is by then.
+CREATE TABLE fts_pending (
+  entity TEXT NOT NULL,
+  rid    INTEGER NOT NULL,
+  PRIMARY KEY (entity, rid)
+) WITHOUT ROWID;
+
 CREATE VIRTUAL TABLE accounts_fts USING fts5 (
   name, industry, website, phone,
-  content = '', prefix = '2 3', tokenize = 'unicode61 remove_diacritics 2'
+  content = '', prefix = '1 2 3', tokenize = 'unicode61 remove_diacritics 2'
 );
 CREATE TRIGGER accounts_fts_insert AFTER INSERT ON accounts WHEN new.deleted = 0
 BEGIN
-  INSERT INTO accounts_fts (rowid, name, industry, website, phone)
-  VALUES (new.rid, new.name, new.industry, new.website, new.phone);
+  INSERT INTO fts_pending (entity, rid) VALUES ('accounts', new.rid);
 END;
-CREATE TRIGGER accounts_fts_delete AFTER DELETE ON accounts WHEN old.deleted = 0
+CREATE TRIGGER accounts_fts_delete AFTER DELETE ON accounts
+WHEN old.deleted = 0 AND NOT EXISTS (SELECT 1 FROM fts_pending WHERE entity = 'accounts' AND rid = old.rid)
 BEGIN
   INSERT INTO accounts_fts (accounts_fts, rowid, name, industry, website, phone)
   VALUES ('delete', old.rid, old.name, old.industry, old.website, old.phone);
 END;
 CREATE TRIGGER accounts_fts_update AFTER UPDATE ON accounts
+WHEN NOT EXISTS (SELECT 1 FROM fts_pending WHERE entity = 'accounts' AND rid = old.rid)
 BEGIN
   INSERT INTO accounts_fts (accounts_fts, rowid, name, industry, website, phone)
   SELECT 'delete', old.rid, old.name, old.industry, old.website, old.phone WHERE old.deleted = 0;
@@ -286,16 +299,14 @@ END;
 
 CREATE VIRTUAL TABLE contacts_fts USING fts5 (
   first_name, last_name, title, emails, phones,
-  content = '', prefix = '2 3', tokenize = 'unicode61 remove_diacritics 2'
+  content = '', prefix = '1 2 3', tokenize = 'unicode61 remove_diacritics 2'
 );
 CREATE TRIGGER contacts_fts_insert AFTER INSERT ON contacts WHEN new.deleted = 0
 BEGIN
-  INSERT INTO contacts_fts (rowid, first_name, last_name, title, emails, phones)
-  VALUES (new.rid, new.first_name, new.last_name, new.title,
-          (SELECT group_concat (json_extract (value, '$.value'), ' ') FROM json_each (new.emails)),
-          (SELECT group_concat (json_extract (value, '$.value'), ' ') FROM json_each (new.phones)));
+  INSERT INTO fts_pending (entity, rid) VALUES ('contacts', new.rid);
 END;
-CREATE TRIGGER contacts_fts_delete AFTER DELETE ON contacts WHEN old.deleted = 0
+CREATE TRIGGER contacts_fts_delete AFTER DELETE ON contacts
+WHEN old.deleted = 0 AND NOT EXISTS (SELECT 1 FROM fts_pending WHERE entity = 'contacts' AND rid = old.rid)
 BEGIN
   INSERT INTO contacts_fts (contacts_fts, rowid, first_name, last_name, title, emails, phones)
   VALUES ('delete', old.rid, old.first_name, old.last_name, old.title,
@@ -303,6 +314,7 @@ BEGIN
           (SELECT group_concat (json_extract (value, '$.value'), ' ') FROM json_each (old.phones)));
 END;
 CREATE TRIGGER contacts_fts_update AFTER UPDATE ON contacts
+WHEN NOT EXISTS (SELECT 1 FROM fts_pending WHERE entity = 'contacts' AND rid = old.rid)
 BEGIN
   INSERT INTO contacts_fts (contacts_fts, rowid, first_name, last_name, title, emails, phones)
   SELECT 'delete', old.rid, old.first_name, old.last_name, old.title,
@@ -318,18 +330,20 @@ END;
 
 CREATE VIRTUAL TABLE opportunities_fts USING fts5 (
   name, next_step,
-  content = '', prefix = '2 3', tokenize = 'unicode61 remove_diacritics 2'
+  content = '', prefix = '1 2 3', tokenize = 'unicode61 remove_diacritics 2'
 );
 CREATE TRIGGER opportunities_fts_insert AFTER INSERT ON opportunities WHEN new.deleted = 0
 BEGIN
-  INSERT INTO opportunities_fts (rowid, name, next_step) VALUES (new.rid, new.name, new.next_step);
+  INSERT INTO fts_pending (entity, rid) VALUES ('opportunities', new.rid);
 END;
-CREATE TRIGGER opportunities_fts_delete AFTER DELETE ON opportunities WHEN old.deleted = 0
+CREATE TRIGGER opportunities_fts_delete AFTER DELETE ON opportunities
+WHEN old.deleted = 0 AND NOT EXISTS (SELECT 1 FROM fts_pending WHERE entity = 'opportunities' AND rid = old.rid)
 BEGIN
   INSERT INTO opportunities_fts (opportunities_fts, rowid, name, next_step)
   VALUES ('delete', old.rid, old.name, old.next_step);
 END;
 CREATE TRIGGER opportunities_fts_update AFTER UPDATE ON opportunities
+WHEN NOT EXISTS (SELECT 1 FROM fts_pending WHERE entity = 'opportunities' AND rid = old.rid)
 BEGIN
   INSERT INTO opportunities_fts (opportunities_fts, rowid, name, next_step)
   SELECT 'delete', old.rid, old.name, old.next_step WHERE old.deleted = 0;
