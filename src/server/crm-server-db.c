@@ -547,7 +547,9 @@ crm_server_db_foreach_change (CrmServerDb           *db,
   static const char records_sql[] =
     "SELECT " ROW_COLUMNS " FROM records WHERE seq > ?1 AND " VISIBLE " ORDER BY seq LIMIT ?2";
   static const char revocations_sql[] =
-    "SELECT r.entity, r.id, 0, r.seq, NULL, r.subject_id, 1, NULL FROM revocations r"
+    "SELECT r.entity, r.id,"
+    "       coalesce ((SELECT v.version FROM records v WHERE v.entity = r.entity AND v.id = r.id), 0),"
+    "       r.seq, NULL, r.subject_id, 1, NULL FROM revocations r"
     " WHERE r.seq > ?1 AND NOT ?3"
     "   AND (r.subject_id IN (SELECT value FROM json_each (?4))"
     "        OR (r.entity IN ('accounts', 'contacts') AND r.subject_id IN (SELECT value FROM json_each (?5))))"

@@ -559,9 +559,22 @@ apply_update (CrmServerDb        *db,
 
       if (g_str_equal (name, "owner_id") && !from_create)
         {
+          const char *owner = crm_record_get_owner_id (current);
+          const char *old_owner = old_value && JSON_NODE_HOLDS_VALUE (old_value) &&
+                                  json_node_get_value_type (old_value) == G_TYPE_STRING
+                                    ? json_node_get_string (old_value) : NULL;
+
           if (!JSON_NODE_HOLDS_VALUE (new_value) || json_node_get_value_type (new_value) != G_TYPE_STRING ||
               !crm_is_uuid (json_node_get_string (new_value)))
             return rejected (mutation_id, _("owner_id: must be a user id"));
+          /* Merged like any field: a reassignment not seen is a conflict */
+          if (!base_current && g_strcmp0 (owner, json_node_get_string (new_value)) == 0)
+            continue;
+          if (!base_current && g_strcmp0 (owner, old_owner) != 0)
+            {
+              g_ptr_array_add (conflicts, (gpointer) name);
+              continue;
+            }
           new_owner = json_node_get_string (new_value);
           continue;
         }
@@ -771,9 +784,17 @@ crm_server_apply (CrmServerDb      *db,
       if (error && *error)
         return NULL;
 
-      /* What the user may not see does not exist for them */
+      /* What the user may not see does not exist for them, but its id
+       * stays taken: a create must never overwrite it */
       if (row && !crm_server_access_can_read (access, row))
-        g_clear_pointer (&row, crm_server_row_free);
+        {
+          g_clear_pointer (&row, crm_server_row_free);
+          if (g_str_equal (op, "create"))
+            {
+              result = rejected (mutation_id, _("id: %s is already in use"), id);
+              goto store;
+            }
+        }
 
       if (g_str_equal (op, "create"))
         {
@@ -794,6 +815,7 @@ crm_server_apply (CrmServerDb      *db,
         result = apply_delete (db, access, mutation_id, row, base, error);
     }
 
+store:
   if (result == NULL)
     return NULL;
   text = json_to_string (result, FALSE);
@@ -918,6 +940,27 @@ append_change_cb (const CrmServerRow *row,
  *
  * Returns: the response body
  */
+/* A cursor is "SEQ.BASE": the last change seen, and the history horizon
+ * when the client's pulls began from nothing. Clients keep it opaque. */
+static gboolean
+parse_cursor (const char *cursor,
+              guint64    *seq,
+              guint64    *base)
+{
+  g_auto(GStrv) parts = NULL;
+
+  *seq = 0;
+  *base = 0;
+  if (cursor == NULL || *cursor == '\0')
+    return TRUE;
+  parts = g_strsplit (cursor, ".", -1);
+  if (g_strv_length (parts) > 2 ||
+      !g_ascii_string_to_unsigned (parts[0], 10, 0, G_MAXINT64, seq, NULL) ||
+      (parts[1] && !g_ascii_string_to_unsigned (parts[1], 10, 0, G_MAXINT64, base, NULL)))
+    return FALSE;
+  return TRUE;
+}
+
 char *
 crm_server_pull (CrmServerDb      *db,
                  CrmServerAccess  *access,
@@ -929,10 +972,11 @@ crm_server_pull (CrmServerDb      *db,
   CrmServerFilter filter;
   Page page = { out, 0, limit, 0, FALSE };
   guint64 after = 0;
+  guint64 base = 0;
   gint64 horizon;
+  gint64 last;
 
-  if (cursor != NULL && *cursor != '\0' &&
-      !g_ascii_string_to_unsigned (cursor, 10, 0, G_MAXINT64, &after, NULL))
+  if (!parse_cursor (cursor, &after, &base))
     {
       g_set_error (error, CRM_SERVER_ERROR, CRM_SERVER_ERROR_BAD_REQUEST,
                    _("cursor: not a cursor this server gave out"));
@@ -943,10 +987,21 @@ crm_server_pull (CrmServerDb      *db,
   if (!crm_server_db_begin (db, FALSE, error))
     return NULL;
 
-  /* Tombstones older than the horizon are gone: only a full resync is
-   * complete. An empty cursor is one. */
   horizon = crm_server_db_get_horizon (db);
-  if (after > 0 && (gint64) after < horizon)
+  last = crm_server_db_get_last_seq (db);
+  if (cursor == NULL || *cursor == '\0')
+    base = horizon;
+  if ((gint64) after > last || (gint64) base > horizon)
+    {
+      crm_server_db_rollback (db);
+      g_set_error (error, CRM_SERVER_ERROR, CRM_SERVER_ERROR_BAD_REQUEST,
+                   _("cursor: not a cursor this server gave out"));
+      return NULL;
+    }
+  /* Tombstones before the horizon are forgotten. A client that has seen
+   * everything before it, or whose pulls began from nothing after it
+   * moved there, misses none; any other must start again. */
+  if ((gint64) after + 1 < horizon && (gint64) base < horizon)
     {
       crm_server_db_rollback (db);
       g_set_error (error, CRM_SERVER_ERROR, CRM_SERVER_ERROR_GONE,
@@ -964,11 +1019,11 @@ crm_server_pull (CrmServerDb      *db,
   /* Everything up to the snapshot's end has been seen, visible or not, so
    * an idle client's next pull starts past changes it may not read. */
   if (!page.has_more)
-    page.last_seq = MAX (page.last_seq, crm_server_db_get_last_seq (db));
+    page.last_seq = MAX (page.last_seq, last);
   crm_server_db_commit (db, NULL);
 
-  g_string_append_printf (out, "],\"cursor\":\"%" G_GINT64_FORMAT "\",\"has_more\":%s}",
-                          page.last_seq, page.has_more ? "true" : "false");
+  g_string_append_printf (out, "],\"cursor\":\"%" G_GINT64_FORMAT ".%" G_GUINT64_FORMAT "\",\"has_more\":%s}",
+                          page.last_seq, base, page.has_more ? "true" : "false");
   return g_string_free (g_steal_pointer (&out), FALSE);
 }
 

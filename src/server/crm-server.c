@@ -14,6 +14,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "crm-entity.h"
+#include "crm-json.h"
 #include "crm-record.h"
 #include "crm-server.h"
 #include "crm-server-auth.h"
@@ -140,9 +141,9 @@ read_json_body (SoupServerMessage  *msg,
   SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
   SoupMessageBody *body = soup_server_message_get_request_body (msg);
   const char *content_type = soup_message_headers_get_content_type (headers, NULL);
-  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
   g_autoptr(GBytes) bytes = NULL;
   g_autoptr(GError) local_error = NULL;
+  JsonNode *root;
 
   if (content_type == NULL || g_ascii_strcasecmp (content_type, "application/json") != 0)
     {
@@ -157,20 +158,13 @@ read_json_body (SoupServerMessage  *msg,
       return NULL;
     }
   bytes = soup_message_body_flatten (body);
-  if (!g_utf8_validate (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes), NULL) ||
-      !json_parser_load_from_data (parser, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes), &local_error))
+  if (!(root = crm_json_parse (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes), &local_error)))
     {
       g_set_error (error, CRM_SERVER_ERROR, CRM_SERVER_ERROR_BAD_REQUEST,
-                   _("The body is not valid JSON%s%s"),
-                   local_error ? ": " : "", local_error ? local_error->message : "");
+                   _("The body is not valid JSON: %s"), local_error->message);
       return NULL;
     }
-  if (json_parser_get_root (parser) == NULL)
-    {
-      g_set_error (error, CRM_SERVER_ERROR, CRM_SERVER_ERROR_BAD_REQUEST, _("The body is empty"));
-      return NULL;
-    }
-  return json_node_copy (json_parser_get_root (parser));
+  return root;
 }
 
 static gboolean
@@ -516,12 +510,14 @@ handle_record (CrmServer         *self,
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonNode) current = NULL;
   g_autoptr(JsonObject) mutation = NULL;
+  g_autofree char *lower = NULL;
   gint64 if_match;
 
   if (!crm_is_uuid (id))
     return fail (msg, CRM_SERVER_ERROR_NOT_FOUND, _("“%s” is not a record id"), id);
 
-  row = crm_server_db_get_row (self->db, entity->name, id, &error);
+  lower = g_ascii_strdown (id, -1);
+  row = crm_server_db_get_row (self->db, entity->name, lower, &error);
   if (error)
     return respond_error (msg, error);
   if (row == NULL || row->deleted || !crm_server_access_can_read (access, row))
