@@ -79,74 +79,165 @@ new_token (void)
   return g_strdup (text);
 }
 
+typedef struct
+{
+  CrmServerDb *db;
+  char        *username;
+  char        *password;
+  char        *user_id;
+  char        *hash;
+  guint        failures;
+  gint64       first_at;
+  gboolean     ok;
+  guint        retry_after;
+  char        *token;
+  gint64       expires_at;
+} Login;
+
+static void
+login_free (Login *login)
+{
+  g_free (login->username);
+  if (login->password)
+    sodium_memzero (login->password, strlen (login->password));
+  g_free (login->password);
+  g_free (login->user_id);
+  g_free (login->hash);
+  g_free (login->token);
+  g_free (login);
+}
+
+/* Argon2id takes tens of milliseconds on purpose: in a worker thread, so
+ * other requests go on meanwhile. Only the hash and the password go
+ * there; the database stays on the main thread. */
+static void
+verify_thread (GTask        *task,
+               gpointer      source,
+               gpointer      task_data,
+               GCancellable *cancellable)
+{
+  Login *login = task_data;
+
+  login->ok = crm_server_verify_password (login->hash ? login->hash : dummy_hash, login->password) &&
+              login->hash != NULL;
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+verified_cb (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  Login *login = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *token_hash = NULL;
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+
+  if (!crm_server_db_begin (login->db, TRUE, &error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  if (!login->ok)
+    {
+      if (!crm_server_db_put_failures (login->db, login->username, login->failures + 1,
+                                       login->failures ? login->first_at : now, &error) ||
+          !crm_server_db_commit (login->db, &error))
+        goto failed;
+      g_task_return_new_error (task, CRM_SERVER_ERROR, CRM_SERVER_ERROR_UNAUTHORIZED,
+                               _("Wrong user name or password"));
+      return;
+    }
+
+  login->token = new_token ();
+  token_hash = crm_server_token_hash (login->token);
+  login->expires_at = now + CRM_SERVER_TOKEN_LIFETIME;
+  if (!crm_server_db_put_failures (login->db, login->username, 0, 0, &error) ||
+      !crm_server_db_put_token (login->db, token_hash, login->user_id, login->expires_at, &error) ||
+      !crm_server_db_commit (login->db, &error))
+    goto failed;
+  g_task_return_boolean (task, TRUE);
+  return;
+
+failed:
+  crm_server_db_rollback (login->db);
+  g_task_return_error (task, g_steal_pointer (&error));
+}
+
 /**
- * crm_server_login:
+ * crm_server_login_async:
+ *
+ * Checks a name and password. Throttled names fail at once; the password
+ * is verified in a worker thread.
+ */
+void
+crm_server_login_async (CrmServerDb         *db,
+                        const char          *username,
+                        const char          *password,
+                        GAsyncReadyCallback  callback,
+                        gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (NULL, NULL, callback, user_data);
+  g_autoptr(GTask) verify = NULL;
+  g_autoptr(GError) error = NULL;
+  Login *login = g_new0 (Login, 1);
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+
+  g_task_set_source_tag (task, crm_server_login_async);
+  login->db = db;
+  login->username = g_strdup (username);
+  login->password = g_strdup (password);
+  g_task_set_task_data (task, login, (GDestroyNotify) login_free);
+
+  if (!crm_server_db_get_failures (db, username, &login->failures, &login->first_at, &error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  if (now - login->first_at >= CRM_SERVER_FAILURE_WINDOW)
+    login->failures = 0;
+  if (login->failures >= CRM_SERVER_MAX_FAILURES)
+    {
+      login->retry_after = MAX (1, login->first_at + CRM_SERVER_FAILURE_WINDOW - now);
+      g_task_return_new_error (task, CRM_SERVER_ERROR, CRM_SERVER_ERROR_TOO_MANY_REQUESTS,
+                               _("Too many failed logins for this name; try again in %u seconds"),
+                               login->retry_after);
+      return;
+    }
+  if (!crm_server_db_get_login (db, username, &login->user_id, &login->hash, &error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  verify = g_task_new (NULL, NULL, verified_cb, g_steal_pointer (&task));
+  g_task_set_task_data (verify, login, NULL);
+  g_task_run_in_thread (verify, verify_thread);
+}
+
+/**
+ * crm_server_login_finish:
  * @retry_after: (out): seconds to wait, when throttled
  *
  * Returns: a new token, or %NULL with UNAUTHORIZED (wrong name or
  *   password, the same either way) or TOO_MANY_REQUESTS
  */
 char *
-crm_server_login (CrmServerDb  *db,
-                  const char   *username,
-                  const char   *password,
-                  char        **user_id,
-                  gint64       *expires_at,
-                  guint        *retry_after,
-                  GError      **error)
+crm_server_login_finish (GAsyncResult  *result,
+                         char         **user_id,
+                         gint64        *expires_at,
+                         guint         *retry_after,
+                         GError       **error)
 {
-  g_autofree char *found_id = NULL;
-  g_autofree char *hash = NULL;
-  g_autofree char *token = NULL;
-  g_autofree char *token_hash = NULL;
-  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
-  gint64 first_at;
-  guint failures;
-  gboolean ok;
+  Login *login = g_task_get_task_data (G_TASK (result));
 
-  *retry_after = 0;
-  if (!crm_server_db_get_failures (db, username, &failures, &first_at, error))
+  *retry_after = login->retry_after;
+  if (!g_task_propagate_boolean (G_TASK (result), error))
     return NULL;
-  if (now - first_at >= CRM_SERVER_FAILURE_WINDOW)
-    failures = 0;
-  if (failures >= CRM_SERVER_MAX_FAILURES)
-    {
-      *retry_after = MAX (1, first_at + CRM_SERVER_FAILURE_WINDOW - now);
-      g_set_error (error, CRM_SERVER_ERROR, CRM_SERVER_ERROR_TOO_MANY_REQUESTS,
-                   _("Too many failed logins for this name; try again in %u seconds"), *retry_after);
-      return NULL;
-    }
-
-  if (!crm_server_db_get_login (db, username, &found_id, &hash, error))
-    return NULL;
-  ok = crm_server_verify_password (hash ? hash : dummy_hash, password) && hash != NULL;
-
-  if (!crm_server_db_begin (db, TRUE, error))
-    return NULL;
-  if (!ok)
-    {
-      if (!crm_server_db_put_failures (db, username, failures + 1, failures ? first_at : now, error) ||
-          !crm_server_db_commit (db, error))
-        goto failed;
-      g_set_error (error, CRM_SERVER_ERROR, CRM_SERVER_ERROR_UNAUTHORIZED,
-                   _("Wrong user name or password"));
-      return NULL;
-    }
-
-  token = new_token ();
-  token_hash = crm_server_token_hash (token);
-  *expires_at = now + CRM_SERVER_TOKEN_LIFETIME;
-  if (!crm_server_db_put_failures (db, username, 0, 0, error) ||
-      !crm_server_db_put_token (db, token_hash, found_id, *expires_at, error) ||
-      !crm_server_db_commit (db, error))
-    goto failed;
-
-  *user_id = g_steal_pointer (&found_id);
-  return g_steal_pointer (&token);
-
-failed:
-  crm_server_db_rollback (db);
-  return NULL;
+  *user_id = g_strdup (login->user_id);
+  *expires_at = login->expires_at;
+  return g_strdup (login->token);
 }
 
 /**

@@ -5,6 +5,8 @@
 
 #pragma once
 
+#include <gio/gio.h>
+
 #include "crm-server-db.h"
 
 G_BEGIN_DECLS
@@ -21,13 +23,16 @@ char    *crm_server_hash_password      (const char   *password,
 gboolean crm_server_verify_password    (const char   *hash,
                                         const char   *password);
 char    *crm_server_token_hash         (const char   *token);
-char    *crm_server_login              (CrmServerDb  *db,
-                                        const char   *username,
-                                        const char   *password,
-                                        char        **user_id,
-                                        gint64       *expires_at,
-                                        guint        *retry_after,
-                                        GError      **error);
+void     crm_server_login_async        (CrmServerDb          *db,
+                                        const char           *username,
+                                        const char           *password,
+                                        GAsyncReadyCallback   callback,
+                                        gpointer              user_data);
+char    *crm_server_login_finish       (GAsyncResult         *result,
+                                        char                **user_id,
+                                        gint64               *expires_at,
+                                        guint                *retry_after,
+                                        GError              **error);
 char    *crm_server_authenticate       (CrmServerDb  *db,
                                         const char   *authorization,
                                         GError      **error);

@@ -241,22 +241,71 @@ user_json (CrmServer  *self,
   return g_steal_pointer (&node);
 }
 
-static void
-handle_token (CrmServer         *self,
-              SoupServerMessage *msg)
+typedef struct
 {
+  CrmServer         *self;
+  SoupServerMessage *msg;
+} Pending;
+
+static void
+login_done_cb (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  Pending *pending = user_data;
+  CrmServer *self = pending->self;
+  SoupServerMessage *msg = pending->msg;
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) body = NULL;
   g_autoptr(JsonBuilder) builder = NULL;
   g_autoptr(JsonNode) response = NULL;
   g_autoptr(GDateTime) expires = NULL;
   g_autofree char *token = NULL;
   g_autofree char *user_id = NULL;
   g_autofree char *expires_text = NULL;
-  const char *username = NULL;
-  const char *password = NULL;
   gint64 expires_at = 0;
   guint retry_after = 0;
+
+  if (!(token = crm_server_login_finish (result, &user_id, &expires_at, &retry_after, &error)))
+    {
+      if (retry_after > 0)
+        {
+          g_autofree char *seconds = g_strdup_printf ("%u", retry_after);
+          soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Retry-After", seconds);
+        }
+      respond_error (msg, error);
+    }
+  else
+    {
+      expires = g_date_time_new_from_unix_utc (expires_at);
+      expires_text = g_date_time_format (expires, "%Y-%m-%dT%H:%M:%SZ");
+      builder = json_builder_new ();
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "token");
+      json_builder_add_string_value (builder, token);
+      json_builder_set_member_name (builder, "expires_at");
+      json_builder_add_string_value (builder, expires_text);
+      json_builder_set_member_name (builder, "user");
+      json_builder_add_value (builder, user_json (self, user_id));
+      json_builder_end_object (builder);
+      response = json_builder_get_root (builder);
+      respond_json (msg, 200, response);
+    }
+
+  soup_server_message_unpause (msg);
+  g_object_unref (msg);
+  g_object_unref (self);
+  g_free (pending);
+}
+
+static void
+handle_token (CrmServer         *self,
+              SoupServerMessage *msg)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) body = NULL;
+  const char *username = NULL;
+  const char *password = NULL;
+  Pending *pending;
 
   if (!(body = read_json_body (msg, &error)))
     return respond_error (msg, error);
@@ -270,29 +319,12 @@ handle_token (CrmServer         *self,
   if (username == NULL || password == NULL)
     return fail (msg, CRM_SERVER_ERROR_BAD_REQUEST, _("Send {\"username\":…,\"password\":…}"));
 
-  if (!(token = crm_server_login (self->db, username, password, &user_id, &expires_at, &retry_after, &error)))
-    {
-      if (retry_after > 0)
-        {
-          g_autofree char *seconds = g_strdup_printf ("%u", retry_after);
-          soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Retry-After", seconds);
-        }
-      return respond_error (msg, error);
-    }
-
-  expires = g_date_time_new_from_unix_utc (expires_at);
-  expires_text = g_date_time_format (expires, "%Y-%m-%dT%H:%M:%SZ");
-  builder = json_builder_new ();
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "token");
-  json_builder_add_string_value (builder, token);
-  json_builder_set_member_name (builder, "expires_at");
-  json_builder_add_string_value (builder, expires_text);
-  json_builder_set_member_name (builder, "user");
-  json_builder_add_value (builder, user_json (self, user_id));
-  json_builder_end_object (builder);
-  response = json_builder_get_root (builder);
-  respond_json (msg, 200, response);
+  /* Answered when the password is checked; other requests go on */
+  pending = g_new0 (Pending, 1);
+  pending->self = g_object_ref (self);
+  pending->msg = g_object_ref (msg);
+  soup_server_message_pause (msg);
+  crm_server_login_async (self->db, username, password, login_done_cb, pending);
 }
 
 static void
