@@ -22,30 +22,51 @@ outbox_entry (CrmStore *store,
   return json_object_ref (json_array_get_object_element (array, index));
 }
 
+/* A record as the server sent it: synced, at @version */
+static CrmRecord *
+put_synced_account (CrmStore   *store,
+                    const char *name,
+                    const char *industry,
+                    gint64      version)
+{
+  g_autoptr(GError) error = NULL;
+  CrmRecord *record = crm_record_new (crm_entity_lookup ("accounts"), NULL);
+  JsonNode *value = json_node_new (JSON_NODE_VALUE);
+
+  json_node_set_string (value, name);
+  crm_record_take_field (record, "name", value);
+  value = json_node_new (JSON_NODE_VALUE);
+  json_node_set_string (value, industry);
+  crm_record_take_field (record, "industry", value);
+  crm_record_set_version (record, version);
+  g_assert_true (_crm_store_put_synced (store, record, &error));
+  g_assert_no_error (error);
+  return record;
+}
+
 static void
 test_entries (void)
 {
   g_autoptr(CrmTestDir) dir = crm_test_dir_new ();
   g_autoptr(CrmStore) store = crm_test_open_store (dir);
   g_autoptr(GError) error = NULL;
-  g_autoptr(CrmRecord) account = crm_test_create (store, "accounts", "{\"name\":\"Acme\",\"industry\":\"Retail\"}");
+  g_autoptr(CrmRecord) fresh = crm_test_create (store, "accounts", "{\"name\":\"Acme\",\"industry\":\"Retail\"}");
+  g_autoptr(CrmRecord) synced = put_synced_account (store, "Globex", "Retail", 4);
   g_autoptr(JsonObject) changes = crm_test_object ("{\"industry\":\"Logistics\",\"phone\":\"+49 30 1\"}");
   g_autoptr(CrmRecord) updated = NULL;
   g_autoptr(JsonObject) create = NULL;
   g_autoptr(JsonObject) update = NULL;
   g_autoptr(JsonObject) delete = NULL;
   JsonObject *fields;
-  const char *id = crm_record_get_id (account);
   CrmStoreStatus status;
 
-  updated = crm_store_update (store, "accounts", id, changes, &error);
+  updated = crm_store_update (store, "accounts", crm_record_get_id (synced), changes, &error);
   g_assert_no_error (error);
-  g_assert_true (crm_store_delete (store, "accounts", id, &error));
 
   create = outbox_entry (store, 0);
   g_assert_cmpstr (json_object_get_string_member (create, "op"), ==, "create");
   g_assert_cmpstr (json_object_get_string_member (create, "entity"), ==, "accounts");
-  g_assert_cmpstr (json_object_get_string_member (create, "id"), ==, id);
+  g_assert_cmpstr (json_object_get_string_member (create, "id"), ==, crm_record_get_id (fresh));
   g_assert_cmpint (json_object_get_int_member (create, "base_version"), ==, 0);
   g_assert_true (crm_is_uuid (json_object_get_string_member (create, "mutation_id")));
   fields = json_object_get_object_member (create, "fields");
@@ -54,9 +75,11 @@ test_entries (void)
   /* Fields without a value are not sent */
   g_assert_false (json_object_has_member (fields, "website"));
 
-  /* An update carries only what changed, with old and new values */
+  /* An update carries only what changed, with old and new values, and
+   * the version it was made on */
   update = outbox_entry (store, 1);
   g_assert_cmpstr (json_object_get_string_member (update, "op"), ==, "update");
+  g_assert_cmpint (json_object_get_int_member (update, "base_version"), ==, 4);
   fields = json_object_get_object_member (update, "fields");
   g_assert_cmpuint (json_object_get_size (fields), ==, 2);
   g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (fields, "industry"), "old"), ==, "Retail");
@@ -64,17 +87,78 @@ test_entries (void)
   g_assert_true (json_object_get_null_member (json_object_get_object_member (fields, "phone"), "old"));
   g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (fields, "phone"), "new"), ==, "+49 30 1");
 
-  delete = outbox_entry (store, 2);
+  /* Deleting a record the server has replaces its unsent update */
+  g_assert_true (crm_store_delete (store, "accounts", crm_record_get_id (synced), &error));
+  delete = outbox_entry (store, 1);
   g_assert_cmpstr (json_object_get_string_member (delete, "op"), ==, "delete");
+  g_assert_cmpint (json_object_get_int_member (delete, "base_version"), ==, 4);
   g_assert_cmpuint (json_object_get_size (json_object_get_object_member (delete, "fields")), ==, 0);
 
   /* Mutation ids are unique */
   g_assert_cmpstr (json_object_get_string_member (create, "mutation_id"), !=,
-                   json_object_get_string_member (update, "mutation_id"));
+                   json_object_get_string_member (delete, "mutation_id"));
 
   g_assert_true (crm_store_get_status (store, &status, &error));
-  g_assert_cmpuint (status.pending, ==, 3);
+  g_assert_cmpuint (status.pending, ==, 2);
   g_assert_cmpuint (status.conflicts, ==, 0);
+}
+
+/* Edits made offline fold together until a push carries them */
+static void
+test_squash (void)
+{
+  g_autoptr(CrmTestDir) dir = crm_test_dir_new ();
+  g_autoptr(CrmStore) store = crm_test_open_store (dir);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CrmRecord) account = crm_test_create (store, "accounts", "{\"name\":\"Draft\",\"industry\":\"Retail\"}");
+  g_autoptr(CrmRecord) synced = put_synced_account (store, "Server Co", "Energy", 2);
+  g_autoptr(CrmRecord) gone = crm_test_create (store, "accounts", "{\"name\":\"Short-lived\"}");
+  g_autoptr(JsonObject) rename = crm_test_object ("{\"name\":\"Final\",\"industry\":null}");
+  g_autoptr(JsonObject) first = crm_test_object ("{\"industry\":\"Retail\",\"phone\":\"1\"}");
+  g_autoptr(JsonObject) second = crm_test_object ("{\"industry\":\"Energy\",\"phone\":\"2\"}");
+  g_autoptr(JsonObject) entry = NULL;
+  g_autoptr(CrmRecord) r1 = NULL;
+  g_autoptr(CrmRecord) r2 = NULL;
+  g_autoptr(CrmRecord) r3 = NULL;
+  JsonObject *fields;
+
+  /* create + update = one create with the latest values */
+  r1 = crm_store_update (store, "accounts", crm_record_get_id (account), rename, &error);
+  g_assert_no_error (error);
+  entry = outbox_entry (store, 0);
+  g_assert_cmpstr (json_object_get_string_member (entry, "op"), ==, "create");
+  fields = json_object_get_object_member (entry, "fields");
+  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (fields, "name"), "new"), ==, "Final");
+  g_assert_false (json_object_has_member (fields, "industry"));
+
+  /* update + update = one update; a field changed back is dropped */
+  r2 = crm_store_update (store, "accounts", crm_record_get_id (synced), first, &error);
+  r3 = crm_store_update (store, "accounts", crm_record_get_id (synced), second, &error);
+  g_assert_no_error (error);
+  g_clear_pointer (&entry, json_object_unref);
+  entry = outbox_entry (store, 2);
+  g_assert_cmpstr (json_object_get_string_member (entry, "op"), ==, "update");
+  fields = json_object_get_object_member (entry, "fields");
+  g_assert_cmpuint (json_object_get_size (fields), ==, 1);
+  g_assert_true (json_object_get_null_member (json_object_get_object_member (fields, "phone"), "old"));
+  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (fields, "phone"), "new"), ==, "2");
+
+  /* create + delete = nothing */
+  g_assert_true (crm_store_delete (store, "accounts", crm_record_get_id (gone), &error));
+  g_assert_cmpint (crm_test_count_rows (store, "SELECT count(*) FROM outbox"), ==, 2);
+
+  /* Once a push has carried an entry, later edits queue anew */
+  g_assert_cmpint (sqlite3_exec (_crm_store_get_db (store), "UPDATE outbox SET attempts = 1", NULL, NULL, NULL), ==, SQLITE_OK);
+  g_clear_object (&r1);
+  g_clear_pointer (&rename, json_object_unref);
+  rename = crm_test_object ("{\"name\":\"After push\"}");
+  r1 = crm_store_update (store, "accounts", crm_record_get_id (account), rename, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (crm_test_count_rows (store, "SELECT count(*) FROM outbox"), ==, 3);
+  g_assert_true (crm_store_delete (store, "accounts", crm_record_get_id (account), &error));
+  /* The unsent update goes; the sent create needs its delete */
+  g_assert_cmpint (crm_test_count_rows (store, "SELECT count(*) FROM outbox WHERE op = 'delete'"), ==, 1);
+  g_assert_cmpint (crm_test_count_rows (store, "SELECT count(*) FROM outbox"), ==, 3);
 }
 
 static void
@@ -153,7 +237,11 @@ test_atomic_update_delete (void)
 
   g_assert_cmpint (sqlite3_exec (db,
                                  "CREATE TEMP TRIGGER fail_outbox BEFORE INSERT ON outbox "
-                                 "BEGIN SELECT RAISE (ABORT, 'injected failure'); END",
+                                 "BEGIN SELECT RAISE (ABORT, 'injected failure'); END;"
+                                 "CREATE TEMP TRIGGER fail_outbox_update BEFORE UPDATE ON outbox "
+                                 "BEGIN SELECT RAISE (ABORT, 'injected failure'); END;"
+                                 "CREATE TEMP TRIGGER fail_outbox_delete BEFORE DELETE ON outbox "
+                                 "BEGIN SELECT RAISE (ABORT, 'injected failure'); END;",
                                  NULL, NULL, NULL), ==, SQLITE_OK);
 
   updated = crm_store_update (store, "accounts", id, changes, &error);
@@ -216,6 +304,7 @@ main (int    argc,
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/outbox/entries", test_entries);
+  g_test_add_func ("/outbox/squash", test_squash);
   g_test_add_func ("/outbox/base-version", test_base_version);
   g_test_add_func ("/outbox/atomic-create", test_atomic_create);
   g_test_add_func ("/outbox/atomic-update-delete", test_atomic_update_delete);

@@ -520,6 +520,165 @@ write_outbox (CrmStore    *self,
   return TRUE;
 }
 
+typedef struct
+{
+  gint64      seq;
+  char       *op;
+  gint64      attempts;
+  JsonObject *fields;
+} OutboxEntry;
+
+static void
+outbox_entry_free (OutboxEntry *entry)
+{
+  g_free (entry->op);
+  g_clear_pointer (&entry->fields, json_object_unref);
+  g_free (entry);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (OutboxEntry, outbox_entry_free)
+
+/* The newest queued entry of a record that no push has carried yet: the
+ * only kind an edit may fold into, since a sent one may already be
+ * applied under its mutation id. */
+static OutboxEntry *
+unsent_entry (CrmStore   *self,
+              CrmRecord  *record,
+              GError    **error)
+{
+  static const char sql[] =
+    "SELECT seq, op, attempts, fields FROM outbox WHERE entity = ? AND record_id = ? "
+    "AND state = 'pending' ORDER BY seq DESC LIMIT 1";
+  g_autoptr(StmtUse) stmt = prepare (self, sql, error);
+  g_autoptr(JsonNode) fields = NULL;
+  OutboxEntry *entry;
+
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_text (stmt, 1, crm_record_get_entity (record)->name, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 2, crm_record_get_id (record), -1, SQLITE_STATIC);
+  if (sqlite3_step (stmt) != SQLITE_ROW || sqlite3_column_int64 (stmt, 2) != 0)
+    return NULL;
+  fields = json_from_string (column_text (stmt, 3), NULL);
+  if (fields == NULL || !JSON_NODE_HOLDS_OBJECT (fields))
+    return NULL;
+  entry = g_new0 (OutboxEntry, 1);
+  entry->seq = sqlite3_column_int64 (stmt, 0);
+  entry->op = g_strdup (column_text (stmt, 1));
+  entry->fields = json_object_ref (json_node_get_object (fields));
+  return entry;
+}
+
+static gboolean
+rewrite_entry (CrmStore     *self,
+               OutboxEntry  *entry,
+               GError      **error)
+{
+  g_autoptr(StmtUse) stmt = NULL;
+  int rc;
+
+  if (json_object_get_size (entry->fields) == 0 && g_str_equal (entry->op, "update"))
+    {
+      /* Every change was taken back: nothing is left to send */
+      if (!(stmt = prepare (self, "DELETE FROM outbox WHERE seq = ?", error)))
+        return FALSE;
+      sqlite3_bind_int64 (stmt, 1, entry->seq);
+    }
+  else
+    {
+      g_autoptr(JsonNode) node = json_node_init_object (json_node_alloc (), entry->fields);
+      char *text = json_to_string (node, FALSE);
+
+      if (!(stmt = prepare (self, "UPDATE outbox SET fields = ? WHERE seq = ?", error)))
+        {
+          g_free (text);
+          return FALSE;
+        }
+      sqlite3_bind_text (stmt, 1, text, -1, g_free);
+      sqlite3_bind_int64 (stmt, 2, entry->seq);
+    }
+  if ((rc = sqlite3_step (stmt)) != SQLITE_DONE)
+    return set_sqlite_error (self, error, rc, _("queueing the change for sync"));
+  return TRUE;
+}
+
+/* Queues an update, folded into the record's unsent entry when there is
+ * one: create + update is one create, update + update one update. */
+static gboolean
+queue_update (CrmStore    *self,
+              CrmRecord   *record,
+              gint64       base_version,
+              JsonObject  *diff,
+              GError     **error)
+{
+  g_autoptr(OutboxEntry) entry = unsent_entry (self, record, error);
+  g_autoptr(GList) members = NULL;
+
+  if (error && *error)
+    return FALSE;
+  if (entry == NULL || g_str_equal (entry->op, "delete"))
+    return write_outbox (self, record, "update", base_version, diff, error);
+
+  members = json_object_get_members (diff);
+  for (const GList *l = members; l; l = l->next)
+    {
+      JsonObject *change = json_object_get_object_member (diff, l->data);
+      JsonNode *new_value = json_object_get_member (change, "new");
+      JsonObject *earlier = json_object_get_member (entry->fields, l->data)
+                              ? json_object_get_object_member (entry->fields, l->data) : NULL;
+
+      if (g_str_equal (entry->op, "create"))
+        {
+          if (JSON_NODE_HOLDS_NULL (new_value))
+            json_object_remove_member (entry->fields, l->data);
+          else
+            add_field_change (entry->fields, l->data, NULL, new_value);
+        }
+      else if (earlier && crm_values_equal (json_object_get_member (earlier, "old"), new_value))
+        json_object_remove_member (entry->fields, l->data);
+      else if (earlier)
+        json_object_set_member (earlier, "new", json_node_copy (new_value));
+      else
+        json_object_set_object_member (entry->fields, l->data, json_object_ref (change));
+    }
+  return rewrite_entry (self, entry, error);
+}
+
+/* Queues a delete. Unsent entries go; if the server never heard of the
+ * record (create + delete), nothing is queued at all. */
+static gboolean
+queue_delete (CrmStore    *self,
+              CrmRecord   *record,
+              GError     **error)
+{
+  g_autoptr(StmtUse) drop = NULL;
+  g_autoptr(StmtUse) sent = NULL;
+  g_autoptr(JsonObject) nothing = json_object_new ();
+  gboolean known_to_server;
+  int rc;
+
+  if (!(sent = prepare (self, "SELECT count(*) FROM outbox WHERE entity = ?1 AND record_id = ?2 "
+                              "AND (attempts > 0 OR state <> 'pending')", error)))
+    return FALSE;
+  sqlite3_bind_text (sent, 1, crm_record_get_entity (record)->name, -1, SQLITE_STATIC);
+  sqlite3_bind_text (sent, 2, crm_record_get_id (record), -1, SQLITE_STATIC);
+  if ((rc = sqlite3_step (sent)) != SQLITE_ROW)
+    return set_sqlite_error (self, error, rc, _("queueing the change for sync"));
+  known_to_server = crm_record_get_version (record) > 0 || sqlite3_column_int64 (sent, 0) > 0;
+
+  if (!(drop = prepare (self, "DELETE FROM outbox WHERE entity = ?1 AND record_id = ?2 "
+                              "AND attempts = 0 AND state = 'pending'", error)))
+    return FALSE;
+  sqlite3_bind_text (drop, 1, crm_record_get_entity (record)->name, -1, SQLITE_STATIC);
+  sqlite3_bind_text (drop, 2, crm_record_get_id (record), -1, SQLITE_STATIC);
+  if ((rc = sqlite3_step (drop)) != SQLITE_DONE)
+    return set_sqlite_error (self, error, rc, _("queueing the change for sync"));
+
+  if (!known_to_server)
+    return TRUE;
+  return write_outbox (self, record, "delete", crm_record_get_version (record), nothing, error);
+}
+
 static void
 queue_change (CrmStore        *self,
               const CrmEntity *entity,
@@ -1125,7 +1284,7 @@ crm_store_update (CrmStore    *self,
       }
   }
 
-  if (!write_outbox (self, record, "update", crm_record_get_version (current), diff, error))
+  if (!queue_update (self, record, crm_record_get_version (current), diff, error))
     goto failed;
 
   queue_change (self, entity, crm_record_get_id (record), CRM_CHANGE_UPDATED);
@@ -1153,7 +1312,6 @@ crm_store_delete (CrmStore    *self,
 {
   static const char sql_fmt[] = "UPDATE %s SET deleted = 1, updated_at = ? WHERE id = ?";
   g_autoptr(CrmRecord) record = NULL;
-  g_autoptr(JsonObject) nothing = json_object_new ();
   g_autofree char *sql = NULL;
   g_autofree char *now = NULL;
   const CrmEntity *entity;
@@ -1188,7 +1346,7 @@ crm_store_delete (CrmStore    *self,
       }
   }
 
-  if (!write_outbox (self, record, "delete", crm_record_get_version (record), nothing, error))
+  if (!queue_delete (self, record, error))
     goto failed;
 
   queue_change (self, entity, crm_record_get_id (record), CRM_CHANGE_DELETED);

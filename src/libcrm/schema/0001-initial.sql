@@ -6,8 +6,14 @@
 -- client-generated UUID, the only key that leaves the device.
 -- Money columns hold integer minor units of the row's currency; decimal
 -- columns hold integers scaled by the field's fixed number of decimals
--- (see crm-entity.c). References are deferred so a transaction may insert
--- a contact before its account.
+-- (see crm-entity.c).
+--
+-- References (account_id, stage_id, …) are not declared as foreign keys.
+-- The change feed orders records by their last change, so a pulled page
+-- can name a record that arrives in a later page, or one this user may
+-- never see (an account of another team behind a shared contact); a
+-- constraint would stop sync there. Local edits are checked in code
+-- (check_references in crm-store.c) and the server checks every push.
 
 CREATE TABLE settings (
   key   TEXT PRIMARY KEY,
@@ -25,7 +31,7 @@ CREATE TABLE users (
   name       TEXT NOT NULL,
   email      TEXT,
   role       TEXT NOT NULL CHECK (role IN ('rep', 'manager', 'admin')),
-  manager_id TEXT REFERENCES users (id) DEFERRABLE INITIALLY DEFERRED
+  manager_id TEXT
 );
 
 CREATE TABLE accounts (
@@ -55,7 +61,7 @@ CREATE TABLE contacts (
   first_name TEXT,
   last_name  TEXT,
   title      TEXT,
-  account_id TEXT REFERENCES accounts (id) DEFERRABLE INITIALLY DEFERRED,
+  account_id TEXT,
   emails     TEXT NOT NULL DEFAULT '[]',
   phones     TEXT NOT NULL DEFAULT '[]',
   address    TEXT,
@@ -88,9 +94,9 @@ CREATE TABLE opportunities (
   owner_id            TEXT,
   deleted             INTEGER NOT NULL DEFAULT 0,
   name                TEXT NOT NULL,
-  account_id          TEXT REFERENCES accounts (id) DEFERRABLE INITIALLY DEFERRED,
-  contact_id          TEXT REFERENCES contacts (id) DEFERRABLE INITIALLY DEFERRED,
-  stage_id            TEXT NOT NULL REFERENCES stages (id) DEFERRABLE INITIALLY DEFERRED,
+  account_id          TEXT,
+  contact_id          TEXT,
+  stage_id            TEXT NOT NULL,
   amount              INTEGER,
   currency            TEXT NOT NULL,
   probability         INTEGER CHECK (probability BETWEEN 0 AND 10000),
@@ -115,9 +121,9 @@ CREATE TABLE activities (
   subject        TEXT NOT NULL,
   due_at         TEXT,
   done           INTEGER NOT NULL DEFAULT 0,
-  contact_id     TEXT REFERENCES contacts (id) DEFERRABLE INITIALLY DEFERRED,
-  account_id     TEXT REFERENCES accounts (id) DEFERRABLE INITIALLY DEFERRED,
-  opportunity_id TEXT REFERENCES opportunities (id) DEFERRABLE INITIALLY DEFERRED,
+  contact_id     TEXT,
+  account_id     TEXT,
+  opportunity_id TEXT,
   notes          TEXT
 );
 CREATE INDEX activities_contact ON activities (contact_id);
@@ -152,9 +158,9 @@ CREATE TABLE quotes (
   number            TEXT NOT NULL,
   revision          INTEGER,
   status            TEXT NOT NULL,
-  opportunity_id    TEXT REFERENCES opportunities (id) DEFERRABLE INITIALLY DEFERRED,
-  account_id        TEXT REFERENCES accounts (id) DEFERRABLE INITIALLY DEFERRED,
-  contact_id        TEXT REFERENCES contacts (id) DEFERRABLE INITIALLY DEFERRED,
+  opportunity_id    TEXT,
+  account_id        TEXT,
+  contact_id        TEXT,
   currency          TEXT NOT NULL,
   valid_until       TEXT,
   terms             TEXT,
@@ -175,7 +181,7 @@ CREATE TABLE quotas (
   updated_at TEXT NOT NULL,
   owner_id   TEXT,
   deleted    INTEGER NOT NULL DEFAULT 0,
-  user_id    TEXT NOT NULL REFERENCES users (id) DEFERRABLE INITIALLY DEFERRED,
+  user_id    TEXT NOT NULL,
   period     TEXT NOT NULL,
   amount     INTEGER NOT NULL,
   currency   TEXT NOT NULL
@@ -190,13 +196,13 @@ CREATE TABLE forecast_adjustments (
   updated_at TEXT NOT NULL,
   owner_id   TEXT,
   deleted    INTEGER NOT NULL DEFAULT 0,
-  user_id    TEXT NOT NULL REFERENCES users (id) DEFERRABLE INITIALLY DEFERRED,
+  user_id    TEXT NOT NULL,
   period     TEXT NOT NULL,
   category   TEXT NOT NULL CHECK (category IN ('commit', 'best_case')),
   amount     INTEGER NOT NULL,
   currency   TEXT NOT NULL,
   note       TEXT CHECK (note IS NULL OR length (note) <= 255),
-  author_id  TEXT REFERENCES users (id) DEFERRABLE INITIALLY DEFERRED,
+  author_id  TEXT,
   reverted   INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX forecast_adjustments_user ON forecast_adjustments (user_id, period);
