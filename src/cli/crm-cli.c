@@ -16,10 +16,15 @@
 #include <glib/gi18n.h>
 #include <locale.h>
 #include <stdio.h>
+#include <unistd.h>
 
+#include "crm-credentials.h"
 #include "crm-demo.h"
+#include "crm-http.h"
 #include "crm-money.h"
 #include "crm-store.h"
+#include "crm-sync.h"
+#include "crm-terminal.h"
 
 #define EXIT_USAGE 2
 
@@ -30,6 +35,11 @@ typedef struct
   gboolean  json;
   char     *search;
   int       limit;
+  char     *server;
+  char     *user;
+  gboolean  remember_password;
+  char     *trust_fingerprint;
+  char     *keep;
 } Options;
 
 typedef struct
@@ -537,6 +547,198 @@ run_demo (Options  *opts,
   return 0;
 }
 
+static int
+run_login (Options  *opts,
+           int       argc,
+           char    **argv)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CrmStore) store = NULL;
+  g_autoptr(CrmHttp) http = NULL;
+  g_autofree char *password = NULL;
+  g_autofree char *token = NULL;
+  g_autofree char *user_id = NULL;
+  g_autofree char *expires_at = NULL;
+  g_autofree char *server = NULL;
+  g_autoptr(GUri) uri = NULL;
+
+  if (argc != 0)
+    return fail (EXIT_USAGE, _("login takes no arguments besides its options"));
+  if (opts->server == NULL || opts->user == NULL)
+    return fail (EXIT_USAGE, _("login needs --server URL and --user NAME"));
+  if (!(uri = g_uri_parse (opts->server, G_URI_FLAGS_NONE, NULL)) ||
+      (g_strcmp0 (g_uri_get_scheme (uri), "http") != 0 && g_strcmp0 (g_uri_get_scheme (uri), "https") != 0))
+    return fail (EXIT_USAGE, _("--server must be an http:// or https:// URL, not “%s”"), opts->server);
+  /* One spelling per server, so the keyring finds its entry again */
+  server = g_strdup (opts->server);
+  while (g_str_has_suffix (server, "/"))
+    server[strlen (server) - 1] = '\0';
+
+  password = crm_terminal_read_password (_("Password: "));
+  if (password == NULL || *password == '\0')
+    return fail (EXIT_USAGE, _("No password given"));
+
+  if (!(store = open_store (&error)))
+    return fail_error (error);
+  http = crm_http_new (server, opts->trust_fingerprint);
+  if (!crm_http_login (http, opts->user, password, &token, &user_id, &expires_at, &error))
+    return fail (1, "%s", error->message);
+
+  /* Secrets only in the keyring; without one, nothing is stored */
+  if (!crm_credentials_store (server, opts->user, "token", token, &error) ||
+      (opts->remember_password &&
+       !crm_credentials_store (server, opts->user, "password", password, &error)))
+    {
+      crm_credentials_clear (server, opts->user, NULL);
+      return fail (1, "%s", error->message);
+    }
+  if (!opts->remember_password)
+    crm_credentials_forget (server, opts->user, "password", NULL);
+
+  if (!crm_store_set_setting (store, "server_url", server, &error) ||
+      !crm_store_set_setting (store, "username", opts->user, &error) ||
+      !crm_store_set_setting (store, "current_user_id", user_id, &error) ||
+      !crm_store_set_setting (store, "tls_fingerprint", opts->trust_fingerprint, &error))
+    return fail_error (error);
+
+  g_print (_("Logged in to %s as %s\n"), server, opts->user);
+  return 0;
+}
+
+static int
+run_logout (Options  *opts,
+            int       argc,
+            char    **argv)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CrmStore) store = NULL;
+  g_autofree char *server = NULL;
+  g_autofree char *user = NULL;
+
+  if (argc != 0)
+    return fail (EXIT_USAGE, _("logout takes no arguments"));
+  if (!(store = open_store (&error)))
+    return fail_error (error);
+  server = crm_store_dup_setting (store, "server_url");
+  user = crm_store_dup_setting (store, "username");
+  if (server == NULL || user == NULL)
+    return fail (1, _("This profile is not logged in"));
+  if (!crm_credentials_clear (server, user, &error))
+    return fail (1, "%s", error->message);
+  g_print (_("Logged out of %s; queued changes stay until you log in again\n"), server);
+  return 0;
+}
+
+static void
+progress_cb (guint    done,
+             guint    total,
+             gpointer user_data)
+{
+  if (isatty (STDERR_FILENO))
+    g_printerr ("\r%u/%u", done, total);
+}
+
+static int
+run_sync (Options  *opts,
+          int       argc,
+          char    **argv)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = NULL;
+  CrmSyncStats stats;
+
+  if (argc != 0)
+    return fail (EXIT_USAGE, _("sync takes no arguments"));
+  if (!(path = crm_store_dup_profile_path (opts->data_dir, opts->profile ? opts->profile : "default", &error)))
+    return fail_error (error);
+  if (!crm_sync_run (path, progress_cb, NULL, &stats, NULL, &error))
+    {
+      if (isatty (STDERR_FILENO))
+        g_printerr ("\n");
+      return fail (1, "%s", error->message);
+    }
+  if (isatty (STDERR_FILENO))
+    g_printerr ("\r");
+
+  if (opts->json)
+    g_print ("{\"pushed\": %u, \"pulled\": %u, \"conflicts\": %u, \"rejected\": %u}\n",
+             stats.pushed, stats.pulled, stats.conflicts, stats.rejected);
+  else if (stats.rejected)
+    g_print ("pushed %u, pulled %u, conflicts %u, rejected %u\n",
+             stats.pushed, stats.pulled, stats.conflicts, stats.rejected);
+  else
+    g_print ("pushed %u, pulled %u, conflicts %u\n", stats.pushed, stats.pulled, stats.conflicts);
+  return 0;
+}
+
+static int
+run_conflicts (Options  *opts,
+               int       argc,
+               char    **argv)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CrmStore) store = NULL;
+  g_autoptr(JsonNode) conflicts = NULL;
+  JsonArray *array;
+
+  if (argc != 0)
+    return fail (EXIT_USAGE, _("conflicts takes no arguments"));
+  if (!(store = open_store (&error)) ||
+      !(conflicts = crm_store_dup_conflicts (store, &error)))
+    return fail_error (error);
+
+  if (opts->json)
+    {
+      print_json (conflicts);
+      return 0;
+    }
+  array = json_node_get_array (conflicts);
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      JsonObject *c = json_array_get_object_element (array, i);
+      g_autofree char *original = json_to_string (json_object_get_member (c, "original"), FALSE);
+      g_autofree char *mine = json_to_string (json_object_get_member (c, "mine"), FALSE);
+      g_autofree char *server = json_to_string (json_object_get_member (c, "server"), FALSE);
+
+      g_print ("%s\t%s %s\t%s\toriginal %s\tmine %s\tserver %s\n",
+               json_object_get_string_member (c, "id"),
+               json_object_get_string_member (c, "entity"),
+               json_object_get_string_member (c, "record_id"),
+               json_object_get_string_member (c, "field"),
+               original, mine, server);
+    }
+  return 0;
+}
+
+static int
+run_resolve (Options  *opts,
+             int       argc,
+             char    **argv)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CrmStore) store = NULL;
+  gboolean keep_mine;
+  guint n;
+
+  if (argc != 1)
+    return fail (EXIT_USAGE, _("resolve needs a conflict or record id, e.g. crm-cli resolve ID --keep mine"));
+  if (g_strcmp0 (opts->keep, "mine") == 0)
+    keep_mine = TRUE;
+  else if (g_strcmp0 (opts->keep, "server") == 0)
+    keep_mine = FALSE;
+  else
+    return fail (EXIT_USAGE, _("resolve needs --keep mine or --keep server"));
+  if (!crm_is_uuid (argv[0]))
+    return fail (EXIT_USAGE, _("“%s” is not a conflict or record id"), argv[0]);
+  if (!(store = open_store (&error)))
+    return fail_error (error);
+  if (!(n = crm_store_resolve_conflict (store, argv[0], keep_mine, &error)))
+    return fail_error (error);
+  g_print (keep_mine ? _("Kept your value for %u field(s); it will be sent with the next sync\n")
+                     : _("Took the server’s value for %u field(s)\n"), n);
+  return 0;
+}
+
 static const Command commands[] = {
   { "create", "ENTITY [id=UUID] FIELD=VALUE…", N_("Create a record and print its id"), run_create },
   { "update", "ENTITY ID FIELD=VALUE…", N_("Change fields of a record (an empty value clears one)"), run_update },
@@ -547,6 +749,11 @@ static const Command commands[] = {
   { "fields", "ENTITY", N_("Describe the fields of an entity"), run_fields },
   { "outbox", "", N_("Show the changes waiting to be sent"), run_outbox },
   { "demo", "", N_("Fill the profile with a sample company"), run_demo },
+  { "login", "--server URL --user NAME", N_("Log in to a server; the password is read from the terminal or stdin"), run_login },
+  { "logout", "", N_("Remove this profile’s sign-in from the keyring"), run_logout },
+  { "sync", "", N_("Send local changes and fetch the server’s, once"), run_sync },
+  { "conflicts", "", N_("List fields changed both here and on the server"), run_conflicts },
+  { "resolve", "ID --keep mine|server", N_("Settle a conflict (or all of a record’s)"), run_resolve },
 };
 
 static const GOptionEntry global_entries[] = {
@@ -570,11 +777,29 @@ command_entries (const Command *command)
   static const GOptionEntry limit = {
     "limit", 'n', 0, G_OPTION_ARG_INT, &options.limit, N_("Show at most N records"), N_("N")
   };
+  static const GOptionEntry login_entries[] = {
+    { "server", 0, 0, G_OPTION_ARG_STRING, &options.server, N_("The server’s URL"), N_("URL") },
+    { "user", 0, 0, G_OPTION_ARG_STRING, &options.user, N_("Your user name"), N_("NAME") },
+    { "remember-password", 0, 0, G_OPTION_ARG_NONE, &options.remember_password,
+      N_("Keep the password in the keyring to renew expired sessions"), NULL },
+    { "trust-fingerprint", 0, 0, G_OPTION_ARG_STRING, &options.trust_fingerprint,
+      N_("Trust the server’s self-signed certificate with this SHA-256 fingerprint"), N_("SHA256") },
+  };
+  static const GOptionEntry keep = {
+    "keep", 0, 0, G_OPTION_ARG_STRING, &options.keep, N_("Which value wins"), N_("mine|server")
+  };
   GArray *entries = g_array_new (TRUE, TRUE, sizeof (GOptionEntry));
 
-  if (!g_str_equal (command->name, "delete") && !g_str_equal (command->name, "fields") &&
-      !g_str_equal (command->name, "demo"))
+  static const char * const with_json[] = {
+    "create", "update", "list", "show", "status", "outbox", "sync", "conflicts", NULL
+  };
+
+  if (g_strv_contains (with_json, command->name))
     g_array_append_val (entries, json);
+  if (g_str_equal (command->name, "login"))
+    g_array_append_vals (entries, login_entries, G_N_ELEMENTS (login_entries));
+  if (g_str_equal (command->name, "resolve"))
+    g_array_append_val (entries, keep);
   if (g_str_equal (command->name, "list"))
     {
       g_array_append_val (entries, search);
@@ -677,6 +902,10 @@ main (int    argc,
     g_free (options.data_dir);
     g_free (options.profile);
     g_free (options.search);
+    g_free (options.server);
+    g_free (options.user);
+    g_free (options.trust_fingerprint);
+    g_free (options.keep);
     return status;
   }
 }

@@ -17,4 +17,25 @@ gboolean _crm_store_put_synced (CrmStore   *self,
                                 CrmRecord  *record,
                                 GError    **error);
 
+typedef struct
+{
+  guint pushed;     /* applied or merged */
+  guint conflicts;
+  guint rejected;
+} CrmPushTally;
+
+JsonArray *_crm_store_take_outbox_batch  (CrmStore      *self,
+                                          guint          limit,
+                                          GError       **error);
+gboolean   _crm_store_apply_push_results (CrmStore      *self,
+                                          JsonArray     *sent,
+                                          JsonArray     *results,
+                                          CrmPushTally  *tally,
+                                          GError       **error);
+gboolean   _crm_store_apply_pull_page    (CrmStore      *self,
+                                          JsonArray     *changes,
+                                          const char    *cursor,
+                                          guint         *n_applied,
+                                          GError       **error);
+
 G_END_DECLS

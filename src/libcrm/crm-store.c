@@ -1806,3 +1806,656 @@ _crm_store_get_db (CrmStore *self)
   g_return_val_if_fail (CRM_IS_STORE (self), NULL);
   return self->db;
 }
+
+/* Sync: what the engine reads and writes *******************************/
+
+/**
+ * _crm_store_take_outbox_batch:
+ *
+ * The oldest pending entries, as push mutations, each with its "seq".
+ * Their attempt counts go up first, in one transaction, so no later edit
+ * folds into an entry that may already have reached the server.
+ *
+ * Returns: (transfer full): a JSON array, possibly empty
+ */
+JsonArray *
+_crm_store_take_outbox_batch (CrmStore  *self,
+                              guint      limit,
+                              GError   **error)
+{
+  static const char select_sql[] =
+    "SELECT seq, mutation_id, entity, record_id, op, base_version, fields "
+    "FROM outbox WHERE state = 'pending' ORDER BY seq LIMIT ?";
+  g_autoptr(JsonArray) batch = json_array_new ();
+  gint64 last_seq = 0;
+  int rc;
+
+  if (!crm_store_begin (self, error))
+    return NULL;
+  {
+    g_autoptr(StmtUse) stmt = prepare (self, select_sql, error);
+
+    if (stmt == NULL)
+      goto failed;
+    sqlite3_bind_int64 (stmt, 1, limit);
+    while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+      {
+        JsonObject *mutation = json_object_new ();
+        JsonNode *fields = json_from_string (column_text (stmt, 6), NULL);
+
+        last_seq = sqlite3_column_int64 (stmt, 0);
+        json_object_set_int_member (mutation, "seq", last_seq);
+        json_object_set_string_member (mutation, "mutation_id", column_text (stmt, 1));
+        json_object_set_string_member (mutation, "entity", column_text (stmt, 2));
+        json_object_set_string_member (mutation, "id", column_text (stmt, 3));
+        json_object_set_string_member (mutation, "op", column_text (stmt, 4));
+        json_object_set_int_member (mutation, "base_version", sqlite3_column_int64 (stmt, 5));
+        json_object_set_member (mutation, "fields",
+                                fields ? fields : json_node_init_object (json_node_alloc (), json_object_new ()));
+        json_array_add_object_element (batch, mutation);
+      }
+    if (rc != SQLITE_DONE)
+      {
+        set_sqlite_error (self, error, rc, _("reading the outbox"));
+        goto failed;
+      }
+  }
+  if (last_seq > 0)
+    {
+      g_autoptr(StmtUse) mark = prepare (self, "UPDATE outbox SET attempts = attempts + 1 "
+                                               "WHERE state = 'pending' AND seq <= ?", error);
+
+      if (mark == NULL)
+        goto failed;
+      sqlite3_bind_int64 (mark, 1, last_seq);
+      if ((rc = sqlite3_step (mark)) != SQLITE_DONE)
+        {
+          set_sqlite_error (self, error, rc, _("reading the outbox"));
+          goto failed;
+        }
+    }
+  if (!crm_store_commit (self, error))
+    return NULL;
+  return g_steal_pointer (&batch);
+
+failed:
+  crm_store_rollback (self);
+  return NULL;
+}
+
+/* The fields of a record that hold local work the server has not taken:
+ * queued or refused edits, and conflicts waiting for the user. */
+static GHashTable *
+local_fields (CrmStore    *self,
+              const char  *entity,
+              const char  *id,
+              gboolean    *has_entries,
+              GError     **error)
+{
+  g_autoptr(GHashTable) fields = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(StmtUse) outbox = prepare (self, "SELECT fields, op FROM outbox WHERE entity = ? AND record_id = ?", error);
+  g_autoptr(StmtUse) conflicts = NULL;
+  int rc;
+
+  *has_entries = FALSE;
+  if (outbox == NULL)
+    return NULL;
+  sqlite3_bind_text (outbox, 1, entity, -1, SQLITE_STATIC);
+  sqlite3_bind_text (outbox, 2, id, -1, SQLITE_STATIC);
+  while ((rc = sqlite3_step (outbox)) == SQLITE_ROW)
+    {
+      g_autoptr(JsonNode) node = json_from_string (column_text (outbox, 0), NULL);
+      g_autoptr(GList) members = NULL;
+
+      *has_entries = TRUE;
+      if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
+        continue;
+      members = json_object_get_members (json_node_get_object (node));
+      for (const GList *l = members; l; l = l->next)
+        g_hash_table_add (fields, g_strdup (l->data));
+    }
+  if (rc != SQLITE_DONE)
+    {
+      set_sqlite_error (self, error, rc, _("reading the outbox"));
+      return NULL;
+    }
+
+  if (!(conflicts = prepare (self, "SELECT field FROM conflicts WHERE entity = ? AND record_id = ?", error)))
+    return NULL;
+  sqlite3_bind_text (conflicts, 1, entity, -1, SQLITE_STATIC);
+  sqlite3_bind_text (conflicts, 2, id, -1, SQLITE_STATIC);
+  while ((rc = sqlite3_step (conflicts)) == SQLITE_ROW)
+    g_hash_table_add (fields, g_strdup (column_text (conflicts, 0)));
+  if (rc != SQLITE_DONE)
+    {
+      set_sqlite_error (self, error, rc, _("reading conflicts"));
+      return NULL;
+    }
+  return g_steal_pointer (&fields);
+}
+
+static gboolean
+save_conflict (CrmStore    *self,
+               const char  *entity,
+               const char  *id,
+               const char  *field,
+               JsonNode    *original,
+               JsonNode    *mine,
+               JsonNode    *server,
+               gint64       server_version,
+               GError     **error)
+{
+  static const char sql[] =
+    "INSERT INTO conflicts (id, entity, record_id, field, original, mine, server, server_version, created_at) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+    "ON CONFLICT (entity, record_id, field) DO UPDATE SET "
+    "mine = excluded.mine, server = excluded.server, server_version = excluded.server_version";
+  g_autoptr(StmtUse) stmt = prepare (self, sql, error);
+  g_autofree char *conflict_id = g_uuid_string_random ();
+  g_autofree char *now = crm_timestamp_now ();
+  JsonNode *values[3] = { original, mine, server };
+  int rc;
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, conflict_id, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 2, entity, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 3, id, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 4, field, -1, SQLITE_STATIC);
+  for (guint i = 0; i < 3; i++)
+    {
+      if (values[i])
+        sqlite3_bind_text (stmt, 5 + i, json_to_string (values[i], FALSE), -1, g_free);
+      else
+        sqlite3_bind_text (stmt, 5 + i, "null", -1, SQLITE_STATIC);
+    }
+  sqlite3_bind_int64 (stmt, 8, server_version);
+  sqlite3_bind_text (stmt, 9, now, -1, SQLITE_STATIC);
+  if ((rc = sqlite3_step (stmt)) != SQLITE_DONE)
+    return set_sqlite_error (self, error, rc, _("keeping a conflict"));
+  return TRUE;
+}
+
+static gboolean
+drop_outbox_of (CrmStore    *self,
+                const char  *entity,
+                const char  *id,
+                GError     **error)
+{
+  g_autoptr(StmtUse) stmt = prepare (self, "DELETE FROM outbox WHERE entity = ? AND record_id = ?", error);
+  int rc;
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, entity, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 2, id, -1, SQLITE_STATIC);
+  if ((rc = sqlite3_step (stmt)) != SQLITE_DONE)
+    return set_sqlite_error (self, error, rc, _("updating the outbox"));
+  return TRUE;
+}
+
+/* The server deleted (or took out of sight) a record this device still
+ * has work on: the work is kept whole in a conflict, for the user to
+ * restore as a copy or let go. */
+static gboolean
+keep_recovered (CrmStore    *self,
+                CrmRecord   *local,
+                gint64       server_version,
+                GError     **error)
+{
+  g_autoptr(JsonNode) mine = crm_record_to_json (local);
+  g_autoptr(JsonNode) no = json_node_init_boolean (json_node_alloc (), FALSE);
+  g_autoptr(JsonNode) yes = json_node_init_boolean (json_node_alloc (), TRUE);
+  const char *entity = crm_record_get_entity (local)->name;
+  const char *id = crm_record_get_id (local);
+
+  return save_conflict (self, entity, id, "deleted", no, mine, yes, server_version, error) &&
+         drop_outbox_of (self, entity, id, error);
+}
+
+/* Stores the server's version of a record, keeping the fields that hold
+ * local work. A version the store already has changes nothing. */
+static gboolean
+rebase (CrmStore         *self,
+        const CrmEntity  *entity,
+        JsonNode         *data,
+        gint64            version,
+        gboolean          force,
+        gboolean         *applied,
+        GError          **error)
+{
+  g_autoptr(CrmRecord) incoming = NULL;
+  g_autoptr(CrmRecord) local = NULL;
+  g_autoptr(GHashTable) keep = NULL;
+  g_autoptr(GError) local_error = NULL;
+  gboolean has_entries = FALSE;
+  GHashTableIter iter;
+  gpointer field;
+
+  if (!(incoming = crm_record_new_from_json (entity, data, &local_error)))
+    {
+      /* A record this build cannot read must not stop sync */
+      g_warning ("Skipping a %s record from the server: %s", entity->name, local_error->message);
+      return TRUE;
+    }
+  crm_record_set_version (incoming, version);
+
+  local = load_record (self, entity, crm_record_get_id (incoming), TRUE, NULL);
+  /* What this device already has, or sent itself, is no news */
+  if (local && !force && crm_record_get_version (local) >= version)
+    return TRUE;
+  *applied = TRUE;
+  if (local && !(keep = local_fields (self, entity->name, crm_record_get_id (incoming), &has_entries, error)))
+    return FALSE;
+
+  if (local && has_entries && crm_record_get_deleted (local))
+    crm_record_set_deleted (incoming, TRUE);
+  if (keep)
+    {
+      g_hash_table_iter_init (&iter, keep);
+      while (g_hash_table_iter_next (&iter, &field, NULL))
+        {
+          JsonNode *value = crm_record_get_field (local, field);
+
+          if (crm_entity_get_field (entity, field))
+            crm_record_take_field (incoming, field, value ? json_node_copy (value) : NULL);
+        }
+    }
+  return _crm_store_put_synced (self, incoming, error);
+}
+
+static gboolean
+apply_tombstone (CrmStore         *self,
+                 const CrmEntity  *entity,
+                 const char       *id,
+                 gint64            version,
+                 gboolean         *applied,
+                 GError          **error)
+{
+  g_autoptr(CrmRecord) local = load_record (self, entity, id, TRUE, NULL);
+  g_autoptr(GHashTable) keep = NULL;
+  gboolean has_entries = FALSE;
+
+  if (local == NULL || (crm_record_get_deleted (local) && crm_record_get_version (local) >= version))
+    return TRUE;
+  *applied = TRUE;
+  if (!(keep = local_fields (self, entity->name, id, &has_entries, error)))
+    return FALSE;
+  if (has_entries && !crm_record_get_deleted (local))
+    return keep_recovered (self, local, version, error);
+
+  crm_record_set_deleted (local, TRUE);
+  crm_record_set_version (local, MAX (version, crm_record_get_version (local)));
+  return _crm_store_put_synced (self, local, error);
+}
+
+/**
+ * _crm_store_apply_pull_page:
+ * @changes: the page's changes, in feed order
+ * @cursor: where the page ends
+ *
+ * Applies one page and its cursor in one transaction. Pulled rows are
+ * never queued for sending.
+ */
+gboolean
+_crm_store_apply_pull_page (CrmStore    *self,
+                            JsonArray   *changes,
+                            const char  *cursor,
+                            guint       *n_applied,
+                            GError     **error)
+{
+  guint n = json_array_get_length (changes);
+
+  *n_applied = 0;
+  if (!crm_store_begin (self, error))
+    return FALSE;
+  for (guint i = 0; i < n; i++)
+    {
+      JsonObject *change = json_array_get_object_element (changes, i);
+      const CrmEntity *entity;
+      const char *id;
+      JsonNode *data;
+      gint64 version;
+      gboolean applied = FALSE;
+
+      if (change == NULL ||
+          !(entity = crm_entity_lookup (json_object_get_string_member_with_default (change, "entity", NULL))) ||
+          !(id = json_object_get_string_member_with_default (change, "id", NULL)) || !crm_is_uuid (id))
+        {
+          g_warning ("Skipping a malformed change from the server");
+          continue;
+        }
+      version = json_object_get_int_member_with_default (change, "version", 0);
+      data = json_object_get_member (change, "data");
+
+      if (json_object_get_boolean_member_with_default (change, "deleted", FALSE) ||
+          data == NULL || !JSON_NODE_HOLDS_OBJECT (data))
+        {
+          if (!apply_tombstone (self, entity, id, version, &applied, error))
+            goto failed;
+        }
+      else if (!rebase (self, entity, data, version, FALSE, &applied, error))
+        goto failed;
+      if (applied)
+        (*n_applied)++;
+    }
+  if (!crm_store_set_setting (self, "sync_cursor", cursor, error))
+    goto failed;
+  return crm_store_commit (self, error);
+
+failed:
+  crm_store_rollback (self);
+  return FALSE;
+}
+
+static gboolean
+delete_outbox_seq (CrmStore  *self,
+                   gint64     seq,
+                   GError   **error)
+{
+  g_autoptr(StmtUse) stmt = prepare (self, "DELETE FROM outbox WHERE seq = ?", error);
+  int rc;
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, seq);
+  if ((rc = sqlite3_step (stmt)) != SQLITE_DONE)
+    return set_sqlite_error (self, error, rc, _("updating the outbox"));
+  return TRUE;
+}
+
+/**
+ * _crm_store_apply_push_results:
+ * @sent: the mutations as _crm_store_take_outbox_batch() gave them
+ * @results: the server's results, matched by mutation id
+ *
+ * In one transaction: acknowledged entries leave the outbox and their
+ * records take the server's version; conflicts are kept field by field;
+ * rejected entries stay, marked, with the server's message.
+ */
+gboolean
+_crm_store_apply_push_results (CrmStore    *self,
+                               JsonArray   *sent,
+                               JsonArray   *results,
+                               CrmPushTally *tally,
+                               GError     **error)
+{
+  g_autoptr(GHashTable) by_id = g_hash_table_new (g_str_hash, g_str_equal);
+  guint n = json_array_get_length (results);
+
+  for (guint i = 0; i < json_array_get_length (sent); i++)
+    {
+      JsonObject *mutation = json_array_get_object_element (sent, i);
+      g_hash_table_insert (by_id, (gpointer) json_object_get_string_member (mutation, "mutation_id"), mutation);
+    }
+
+  if (!crm_store_begin (self, error))
+    return FALSE;
+  for (guint i = 0; i < n; i++)
+    {
+      JsonObject *result = json_array_get_object_element (results, i);
+      const char *mutation_id = result ? json_object_get_string_member_with_default (result, "mutation_id", NULL) : NULL;
+      const char *status = result ? json_object_get_string_member_with_default (result, "status", "") : "";
+      JsonObject *mutation = mutation_id ? g_hash_table_lookup (by_id, mutation_id) : NULL;
+      JsonNode *record = result ? json_object_get_member (result, "record") : NULL;
+      const CrmEntity *entity;
+      const char *id;
+      gint64 seq, version;
+      gboolean ignored = FALSE;
+
+      if (mutation == NULL)
+        continue;
+      entity = crm_entity_lookup (json_object_get_string_member (mutation, "entity"));
+      id = json_object_get_string_member (mutation, "id");
+      seq = json_object_get_int_member (mutation, "seq");
+      version = json_object_get_int_member_with_default (result, "version", 0);
+      if (record && !JSON_NODE_HOLDS_OBJECT (record))
+        record = NULL;
+
+      if (g_str_equal (status, "applied") || g_str_equal (status, "merged"))
+        {
+          if (!delete_outbox_seq (self, seq, error))
+            goto failed;
+          if (record && !rebase (self, entity, record, version, TRUE, &ignored, error))
+            goto failed;
+          tally->pushed++;
+        }
+      else if (g_str_equal (status, "conflict"))
+        {
+          JsonObject *fields = json_object_get_object_member (mutation, "fields");
+          JsonArray *names = json_object_get_array_member (result, "conflicts");
+          gboolean gone = record && json_object_get_boolean_member_with_default (json_node_get_object (record),
+                                                                                   "deleted", FALSE);
+
+          if (gone)
+            {
+              g_autoptr(CrmRecord) local = load_record (self, entity, id, TRUE, NULL);
+
+              if (local && !keep_recovered (self, local, version, error))
+                goto failed;
+              if (local == NULL && !delete_outbox_seq (self, seq, error))
+                goto failed;
+            }
+          else
+            {
+              for (guint j = 0; names && j < json_array_get_length (names); j++)
+                {
+                  const char *field = json_array_get_string_element (names, j);
+                  JsonObject *change = fields && json_object_has_member (fields, field)
+                                         ? json_object_get_object_member (fields, field) : NULL;
+
+                  if (change == NULL)
+                    continue;
+                  if (!save_conflict (self, entity->name, id, field,
+                                      json_object_get_member (change, "old"),
+                                      json_object_get_member (change, "new"),
+                                      json_object_get_member (json_node_get_object (record), field),
+                                      version, error))
+                    goto failed;
+                }
+              if (!delete_outbox_seq (self, seq, error))
+                goto failed;
+              if (record && !rebase (self, entity, record, version, TRUE, &ignored, error))
+                goto failed;
+            }
+          tally->conflicts++;
+        }
+      else
+        {
+          g_autoptr(StmtUse) stmt = prepare (self, "UPDATE outbox SET state = 'rejected', error = ? WHERE seq = ?", error);
+          int rc;
+
+          if (stmt == NULL)
+            goto failed;
+          sqlite3_bind_text (stmt, 1, json_object_get_string_member_with_default (result, "error", _("Refused by the server")),
+                             -1, SQLITE_TRANSIENT);
+          sqlite3_bind_int64 (stmt, 2, seq);
+          if ((rc = sqlite3_step (stmt)) != SQLITE_DONE)
+            {
+              set_sqlite_error (self, error, rc, _("updating the outbox"));
+              goto failed;
+            }
+          tally->rejected++;
+        }
+    }
+  return crm_store_commit (self, error);
+
+failed:
+  crm_store_rollback (self);
+  return FALSE;
+}
+
+/**
+ * crm_store_dup_conflicts:
+ *
+ * Returns: (transfer full): the conflicts, as a JSON array of
+ *   {"id","entity","record_id","field","original","mine","server","server_version"}
+ */
+JsonNode *
+crm_store_dup_conflicts (CrmStore  *self,
+                         GError   **error)
+{
+  static const char sql[] =
+    "SELECT id, entity, record_id, field, original, mine, server, server_version "
+    "FROM conflicts ORDER BY created_at, entity, record_id, field";
+  g_autoptr(StmtUse) stmt = prepare (self, sql, error);
+  g_autoptr(JsonArray) array = json_array_new ();
+  int rc;
+
+  if (stmt == NULL)
+    return NULL;
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      JsonObject *conflict = json_object_new ();
+      static const char * const names[] = { "original", "mine", "server" };
+
+      json_object_set_string_member (conflict, "id", column_text (stmt, 0));
+      json_object_set_string_member (conflict, "entity", column_text (stmt, 1));
+      json_object_set_string_member (conflict, "record_id", column_text (stmt, 2));
+      json_object_set_string_member (conflict, "field", column_text (stmt, 3));
+      for (guint i = 0; i < 3; i++)
+        {
+          JsonNode *value = json_from_string (column_text (stmt, 4 + i), NULL);
+          json_object_set_member (conflict, names[i], value ? value : json_node_new (JSON_NODE_NULL));
+        }
+      json_object_set_int_member (conflict, "server_version", sqlite3_column_int64 (stmt, 7));
+      json_array_add_object_element (array, conflict);
+    }
+  if (rc != SQLITE_DONE)
+    {
+      set_sqlite_error (self, error, rc, _("reading conflicts"));
+      return NULL;
+    }
+  return json_node_init_array (json_node_alloc (), array);
+}
+
+/**
+ * crm_store_resolve_conflict:
+ * @id: a conflict's id, or a record's id for all of its conflicts
+ * @keep_mine: keep this device's value (sent again as a new change) or
+ *   take the server's
+ *
+ * A record deleted on the server while edited here comes back, on
+ * keep_mine, as a new record with the edited values.
+ *
+ * Returns: the number of conflicts resolved; 0 with NOT_FOUND when none
+ */
+guint
+crm_store_resolve_conflict (CrmStore    *self,
+                            const char  *id,
+                            gboolean     keep_mine,
+                            GError     **error)
+{
+  static const char sql[] =
+    "SELECT id, entity, record_id, field, mine, server, server_version FROM conflicts "
+    "WHERE id = ?1 OR record_id = ?1 ORDER BY record_id, field";
+  g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func ((GDestroyNotify) g_strfreev);
+  g_autofree char *lower = NULL;
+  int rc;
+
+  g_return_val_if_fail (CRM_IS_STORE (self), 0);
+
+  if (id == NULL || !crm_is_uuid (id))
+    {
+      g_set_error (error, CRM_ENTITY_ERROR, CRM_ENTITY_ERROR_INVALID_VALUE, _("“%s” is not a conflict or record id"), id ? id : "");
+      return 0;
+    }
+  lower = g_ascii_strdown (id, -1);
+
+  if (!crm_store_begin (self, error))
+    return 0;
+  {
+    g_autoptr(StmtUse) stmt = prepare (self, sql, error);
+
+    if (stmt == NULL)
+      goto failed;
+    sqlite3_bind_text (stmt, 1, lower, -1, SQLITE_STATIC);
+    while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+      {
+        char **row = g_new0 (char *, 8);
+
+        for (guint i = 0; i < 7; i++)
+          row[i] = g_strdup (column_text (stmt, i));
+        g_ptr_array_add (rows, row);
+      }
+    if (rc != SQLITE_DONE)
+      {
+        set_sqlite_error (self, error, rc, _("reading conflicts"));
+        goto failed;
+      }
+  }
+  if (rows->len == 0)
+    {
+      g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_NOT_FOUND, _("No conflict with id %s"), id);
+      goto failed;
+    }
+
+  for (guint i = 0; i < rows->len; i++)
+    {
+      char **row = g_ptr_array_index (rows, i);
+      const CrmEntity *entity = crm_entity_lookup (row[1]);
+      g_autoptr(CrmRecord) local = load_record (self, entity, row[2], TRUE, error);
+      g_autoptr(StmtUse) drop = NULL;
+      g_autoptr(JsonNode) mine = json_from_string (row[4], NULL);
+      g_autoptr(JsonNode) server = json_from_string (row[5], NULL);
+      const char *field = row[3];
+
+      if (local == NULL)
+        goto failed;
+
+      if (g_str_equal (field, "deleted"))
+        {
+          /* Deleted on the server while edited here */
+          if (keep_mine && mine && JSON_NODE_HOLDS_OBJECT (mine))
+            {
+              g_autoptr(JsonObject) copy = json_object_new ();
+              g_autoptr(CrmRecord) recovered = NULL;
+
+              for (guint j = 0; j < entity->n_fields; j++)
+                {
+                  JsonNode *value = json_object_get_member (json_node_get_object (mine), entity->fields[j].name);
+                  if (value && !JSON_NODE_HOLDS_NULL (value))
+                    json_object_set_member (copy, entity->fields[j].name, json_node_copy (value));
+                }
+              if (!(recovered = crm_store_create (self, entity->name, copy, error)))
+                goto failed;
+            }
+          crm_record_set_deleted (local, TRUE);
+          crm_record_set_version (local, MAX (crm_record_get_version (local), g_ascii_strtoll (row[6], NULL, 10)));
+          if (!_crm_store_put_synced (self, local, error))
+            goto failed;
+        }
+      else if (keep_mine)
+        {
+          /* Sent again as a change on top of the server's version */
+          g_autoptr(JsonObject) change = json_object_new ();
+
+          add_field_change (change, field, server, mine);
+          if (!write_outbox (self, local, "update", g_ascii_strtoll (row[6], NULL, 10), change, error))
+            goto failed;
+        }
+      else
+        {
+          crm_record_take_field (local, field, server ? json_node_copy (server) : NULL);
+          if (!crm_record_validate (local, error) || !_crm_store_put_synced (self, local, error))
+            goto failed;
+        }
+
+      if (!(drop = prepare (self, "DELETE FROM conflicts WHERE id = ?", error)))
+        goto failed;
+      sqlite3_bind_text (drop, 1, row[0], -1, SQLITE_STATIC);
+      if ((rc = sqlite3_step (drop)) != SQLITE_DONE)
+        {
+          set_sqlite_error (self, error, rc, _("resolving a conflict"));
+          goto failed;
+        }
+    }
+
+  if (!crm_store_commit (self, error))
+    return 0;
+  return rows->len;
+
+failed:
+  crm_store_rollback (self);
+  return 0;
+}

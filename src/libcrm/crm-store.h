@@ -96,6 +96,13 @@ gboolean    crm_store_get_status         (CrmStore        *self,
 JsonNode   *crm_store_dup_outbox         (CrmStore        *self,
                                           GError         **error);
 
+JsonNode   *crm_store_dup_conflicts      (CrmStore        *self,
+                                          GError         **error);
+guint       crm_store_resolve_conflict   (CrmStore        *self,
+                                          const char      *id,
+                                          gboolean         keep_mine,
+                                          GError         **error);
+
 char       *crm_store_dup_setting        (CrmStore        *self,
                                           const char      *key);
 gboolean    crm_store_set_setting        (CrmStore        *self,

@@ -16,12 +16,11 @@
 #include <glib/gi18n.h>
 #include <locale.h>
 #include <stdio.h>
-#include <termios.h>
-#include <unistd.h>
 
 #include "crm-server.h"
 #include "crm-server-admin.h"
 #include "crm-server-auth.h"
+#include "crm-terminal.h"
 
 static char *listen_address;
 static char *data_dir;
@@ -55,35 +54,6 @@ fail (int         status,
 {
   g_printerr ("crm-server: %s\n", message);
   return status;
-}
-
-/* A password from the terminal without echo, or a line of stdin */
-static char *
-read_password (const char *prompt)
-{
-  struct termios saved, quiet_mode;
-  gboolean tty = isatty (STDIN_FILENO);
-  char buffer[1024];
-  char *line;
-
-  if (tty)
-    {
-      g_printerr ("%s", prompt);
-      tcgetattr (STDIN_FILENO, &saved);
-      quiet_mode = saved;
-      quiet_mode.c_lflag &= ~ECHO;
-      tcsetattr (STDIN_FILENO, TCSANOW, &quiet_mode);
-    }
-  line = fgets (buffer, sizeof buffer, stdin);
-  if (tty)
-    {
-      tcsetattr (STDIN_FILENO, TCSANOW, &saved);
-      g_printerr ("\n");
-    }
-  if (line == NULL)
-    return NULL;
-  buffer[strcspn (buffer, "\r\n")] = '\0';
-  return g_strdup (buffer);
 }
 
 static gboolean
@@ -162,7 +132,7 @@ main (int    argc,
     status = run_server (db);
   else if (g_str_equal (argv[1], "useradd") && argc == 3)
     {
-      g_autofree char *password = read_password (_("Password: "));
+      g_autofree char *password = crm_terminal_read_password (_("Password: "));
       g_autofree char *user_id = NULL;
 
       if (role && !g_str_equal (role, "rep") && !g_str_equal (role, "manager") && !g_str_equal (role, "admin"))
@@ -176,7 +146,7 @@ main (int    argc,
     }
   else if (g_str_equal (argv[1], "passwd") && argc == 3)
     {
-      g_autofree char *password = read_password (_("New password: "));
+      g_autofree char *password = crm_terminal_read_password (_("New password: "));
 
       if (password == NULL || *password == '\0')
         status = fail (2, _("No password given on standard input"));

@@ -1,0 +1,425 @@
+/* crm-sync.c: push the outbox, pull the change feed
+ *
+ * One pass: push the outbox in batches (each mutation carries its id, its
+ * base version and only the changed fields; results are applied in the
+ * transaction that removes the acknowledged entries), then pull the feed
+ * page by page from the stored cursor (each page and its cursor in one
+ * transaction). A pass runs on its own connection to the store, so it
+ * can run in a worker thread while the UI keeps its own.
+ *
+ * Failures that may pass (network, 5xx, 429, 503) are retried with
+ * exponential backoff and jitter, honouring Retry-After. An expired token
+ * is renewed from a remembered password. Nothing here ever drops a queued
+ * edit: the outbox only shrinks inside the transaction that stores the
+ * server's answer.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "crm-sync"
+
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+
+#include "crm-credentials.h"
+#include "crm-http.h"
+#include "crm-store-private.h"
+#include "crm-sync.h"
+
+#define PUSH_BATCH 500
+#define PULL_PAGE 1000
+#define BACKOFF_CAP_MS (5 * 60 * 1000)
+
+G_DEFINE_QUARK (crm-sync-error-quark, crm_sync_error)
+
+typedef struct
+{
+  CrmStore            *store;
+  CrmHttp             *http;
+  char                *server;
+  char                *user;
+  char                *token;
+  GCancellable        *cancellable;
+  CrmSyncProgressFunc  progress;
+  gpointer             progress_data;
+  guint                max_attempts;
+  guint                base_delay_ms;
+  gboolean             renewed;
+} Pass;
+
+/* Helpers *************************************************************/
+
+static guint
+env_uint (const char *name,
+          guint       fallback)
+{
+  const char *text = g_getenv (name);
+  guint64 value;
+
+  if (text && g_ascii_string_to_unsigned (text, 10, 0, G_MAXUINT, &value, NULL))
+    return value;
+  return fallback;
+}
+
+static gboolean
+retryable (const GError *error,
+           guint         status)
+{
+  if (g_error_matches (error, CRM_HTTP_ERROR, CRM_HTTP_ERROR_NETWORK) ||
+      g_error_matches (error, CRM_HTTP_ERROR, CRM_HTTP_ERROR_BAD_RESPONSE))
+    return TRUE;
+  return status >= 500 || status == 429 || status == 408;
+}
+
+/* Sleeps before attempt @attempt (1-based): base × 2^(attempt-1), capped,
+ * with jitter; a Retry-After from the server wins when it is longer. */
+static gboolean
+back_off (Pass        *pass,
+          guint        attempt,
+          const char  *retry_after,
+          GError     **error)
+{
+  guint64 delay = (guint64) pass->base_delay_ms << MIN (attempt - 1, 20u);
+  guint64 asked;
+
+  delay = MIN (delay, BACKOFF_CAP_MS);
+  delay = delay / 2 + g_random_int_range (0, (gint32) MAX (delay / 2, 1));
+  if (retry_after && g_ascii_string_to_unsigned (retry_after, 10, 0, 3600, &asked, NULL))
+    delay = MAX (delay, MIN (asked * 1000, (guint64) BACKOFF_CAP_MS));
+
+  /* Wake early when cancelled */
+  for (guint64 slept = 0; slept < delay; slept += 50)
+    {
+      if (g_cancellable_set_error_if_cancelled (pass->cancellable, error))
+        return FALSE;
+      g_usleep (50 * 1000);
+    }
+  return TRUE;
+}
+
+static gboolean
+renew_token (Pass    *pass,
+             GError **error)
+{
+  g_autofree char *password = NULL;
+  g_autofree char *token = NULL;
+  g_autofree char *user_id = NULL;
+  g_autofree char *expires_at = NULL;
+  g_autoptr(GError) local_error = NULL;
+
+  password = crm_credentials_lookup (pass->server, pass->user, "password", &local_error);
+  if (password == NULL || pass->renewed)
+    {
+      g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_SESSION_EXPIRED,
+                   _("Your session on %s has expired; log in again (crm-cli login). "
+                     "Your pending changes are kept."), pass->server);
+      return FALSE;
+    }
+  pass->renewed = TRUE;
+  if (!crm_http_login (pass->http, pass->user, password, &token, &user_id, &expires_at, error) ||
+      !crm_credentials_store (pass->server, pass->user, "token", token, error))
+    return FALSE;
+  g_free (pass->token);
+  pass->token = g_steal_pointer (&token);
+  return TRUE;
+}
+
+/* One API call with retries and token renewal */
+static JsonNode *
+call (Pass        *pass,
+      const char  *method,
+      const char  *path,
+      JsonNode    *body,
+      guint       *out_status,
+      GError     **error)
+{
+  for (guint attempt = 1;; attempt++)
+    {
+      g_autoptr(GError) local_error = NULL;
+      g_autofree char *retry_after = NULL;
+      JsonNode *reply;
+      guint status = 0;
+
+      if (g_cancellable_set_error_if_cancelled (pass->cancellable, error))
+        return NULL;
+      reply = crm_http_request (pass->http, method, path, pass->token, body, &status, &retry_after, &local_error);
+      *out_status = status;
+      if (reply && status < 400)
+        return reply;
+      g_clear_pointer (&reply, json_node_unref);
+
+      if (status == 401)
+        {
+          if (!renew_token (pass, error))
+            return NULL;
+          continue;
+        }
+      if (status == 410)
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return NULL;
+        }
+      if (!retryable (local_error, status) || attempt >= pass->max_attempts)
+        {
+          if (local_error && local_error->domain == CRM_HTTP_ERROR &&
+              (local_error->code == CRM_HTTP_ERROR_NETWORK || local_error->code == CRM_HTTP_ERROR_TLS_UNTRUSTED))
+            g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_UNREACHABLE, "%s", local_error->message);
+          else
+            g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_SERVER, _("The server could not sync: %s"),
+                         local_error ? local_error->message : _("unexpected answer"));
+          return NULL;
+        }
+      g_debug ("Attempt %u of %s %s failed (%s); retrying", attempt, method, path,
+               local_error ? local_error->message : "?");
+      if (!back_off (pass, attempt, retry_after, error))
+        return NULL;
+    }
+}
+
+/* Push ****************************************************************/
+
+static gboolean
+push (Pass          *pass,
+      CrmPushTally  *tally,
+      GError       **error)
+{
+  g_autofree char *client_id = crm_store_dup_setting (pass->store, "client_id");
+
+  if (client_id == NULL)
+    {
+      client_id = g_uuid_string_random ();
+      if (!crm_store_set_setting (pass->store, "client_id", client_id, error))
+        return FALSE;
+    }
+
+  for (;;)
+    {
+      g_autoptr(JsonArray) batch = _crm_store_take_outbox_batch (pass->store, PUSH_BATCH, error);
+      g_autoptr(JsonArray) mutations = NULL;
+      g_autoptr(JsonObject) body = NULL;
+      g_autoptr(JsonNode) body_node = NULL;
+      g_autoptr(JsonNode) reply = NULL;
+      JsonNode *results;
+      guint status;
+      guint n;
+
+      if (batch == NULL)
+        return FALSE;
+      if ((n = json_array_get_length (batch)) == 0)
+        return TRUE;
+
+      /* What the server sees: the mutations without our outbox seq */
+      mutations = json_array_sized_new (n);
+      for (guint i = 0; i < n; i++)
+        {
+          JsonObject *copy = json_object_new ();
+          JsonObject *entry = json_array_get_object_element (batch, i);
+          g_autoptr(GList) members = json_object_get_members (entry);
+
+          for (const GList *l = members; l; l = l->next)
+            if (!g_str_equal (l->data, "seq"))
+              json_object_set_member (copy, l->data, json_node_copy (json_object_get_member (entry, l->data)));
+          json_array_add_object_element (mutations, copy);
+        }
+      body = json_object_new ();
+      json_object_set_string_member (body, "client_id", client_id);
+      json_object_set_array_member (body, "mutations", g_steal_pointer (&mutations));
+      body_node = json_node_init_object (json_node_alloc (), body);
+
+      if (!(reply = call (pass, "POST", "/api/v1/sync/push", body_node, &status, error)))
+        return FALSE;
+      if (!JSON_NODE_HOLDS_OBJECT (reply) ||
+          !(results = json_object_get_member (json_node_get_object (reply), "results")) ||
+          !JSON_NODE_HOLDS_ARRAY (results))
+        {
+          g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_SERVER, _("The server’s answer to a push was not understood"));
+          return FALSE;
+        }
+      if (!_crm_store_apply_push_results (pass->store, batch, json_node_get_array (results), tally, error))
+        return FALSE;
+      if (n < PUSH_BATCH)
+        return TRUE;
+    }
+}
+
+/* Pull ****************************************************************/
+
+static gboolean
+pull (Pass     *pass,
+      guint    *pulled,
+      GError  **error)
+{
+  gboolean restarted = FALSE;
+  guint total = 0;
+
+  for (;;)
+    {
+      g_autofree char *cursor = crm_store_dup_setting (pass->store, "sync_cursor");
+      g_autofree char *escaped = g_uri_escape_string (cursor ? cursor : "", NULL, FALSE);
+      g_autofree char *path = g_strdup_printf ("/api/v1/sync/pull?limit=%d&cursor=%s", PULL_PAGE, escaped);
+      g_autoptr(GError) local_error = NULL;
+      g_autoptr(JsonNode) reply = NULL;
+      JsonObject *page;
+      JsonNode *changes;
+      const char *next;
+      gboolean has_more;
+      guint status;
+      guint applied = 0;
+
+      reply = call (pass, "GET", path, NULL, &status, &local_error);
+      if (reply == NULL && status == 410 && !restarted)
+        {
+          /* History was pruned past our cursor: start over; rebasing
+           * keeps every pending edit */
+          g_message ("The server asks for a full resync");
+          restarted = TRUE;
+          if (!crm_store_set_setting (pass->store, "sync_cursor", "", error))
+            return FALSE;
+          continue;
+        }
+      if (reply == NULL)
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return FALSE;
+        }
+
+      if (!JSON_NODE_HOLDS_OBJECT (reply) ||
+          !(changes = json_object_get_member ((page = json_node_get_object (reply)), "changes")) ||
+          !JSON_NODE_HOLDS_ARRAY (changes) ||
+          !(next = json_object_get_string_member_with_default (page, "cursor", NULL)))
+        {
+          g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_SERVER, _("A page from the server was not understood"));
+          return FALSE;
+        }
+      has_more = json_object_get_boolean_member_with_default (page, "has_more", FALSE);
+      if (json_object_has_member (page, "total"))
+        total = MAX (total, (guint) json_object_get_int_member (page, "total"));
+
+      if (!_crm_store_apply_pull_page (pass->store, json_node_get_array (changes), next, &applied, error))
+        return FALSE;
+      *pulled += applied;
+      if (pass->progress)
+        pass->progress (*pulled, MAX (total, *pulled + (has_more ? PULL_PAGE : 0)), pass->progress_data);
+      if (!has_more)
+        return TRUE;
+    }
+}
+
+/* Public API **********************************************************/
+
+/**
+ * crm_sync_run:
+ * @db_path: the profile's database; opened on a connection of its own
+ *
+ * One sync pass: push, then pull. Blocks; call it from a worker thread,
+ * or use crm_sync_run_async().
+ */
+gboolean
+crm_sync_run (const char           *db_path,
+              CrmSyncProgressFunc   progress,
+              gpointer              progress_data,
+              CrmSyncStats         *stats,
+              GCancellable         *cancellable,
+              GError              **error)
+{
+  g_autoptr(CrmStore) store = NULL;
+  g_autofree char *pin = NULL;
+  CrmPushTally tally = { 0 };
+  CrmStoreStatus status;
+  Pass pass = { 0 };
+  gboolean ok = FALSE;
+  guint pulled = 0;
+
+  memset (stats, 0, sizeof *stats);
+  if (!(store = crm_store_open (db_path, error)))
+    return FALSE;
+
+  pass.store = store;
+  pass.cancellable = cancellable;
+  pass.progress = progress;
+  pass.progress_data = progress_data;
+  pass.max_attempts = MAX (1, env_uint ("CRM_SYNC_MAX_ATTEMPTS", 6));
+  pass.base_delay_ms = env_uint ("CRM_SYNC_RETRY_BASE_MS", 1000);
+  pass.server = crm_store_dup_setting (store, "server_url");
+  pass.user = crm_store_dup_setting (store, "username");
+  pin = crm_store_dup_setting (store, "tls_fingerprint");
+
+  if (pass.server == NULL || pass.user == NULL)
+    {
+      g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_NOT_LOGGED_IN,
+                   _("This profile is not connected to a server; log in first (crm-cli login --server URL --user NAME)"));
+      goto out;
+    }
+  if (!(pass.token = crm_credentials_lookup (pass.server, pass.user, "token", error)))
+    {
+      if (error && *error == NULL)
+        g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_NOT_LOGGED_IN,
+                     _("Not logged in to %s as %s; run crm-cli login"), pass.server, pass.user);
+      goto out;
+    }
+  pass.http = crm_http_new (pass.server, pin);
+
+  if (push (&pass, &tally, error) && pull (&pass, &pulled, error) &&
+      crm_store_get_status (store, &status, error))
+    {
+      stats->pushed = tally.pushed;
+      stats->rejected = tally.rejected;
+      stats->pulled = pulled;
+      stats->conflicts = status.conflicts;
+      ok = TRUE;
+    }
+
+out:
+  g_clear_object (&pass.http);
+  g_free (pass.server);
+  g_free (pass.user);
+  if (pass.token)
+    memset (pass.token, 0, strlen (pass.token));
+  g_free (pass.token);
+  return ok;
+}
+
+static void
+sync_thread (GTask        *task,
+             gpointer      source,
+             gpointer      task_data,
+             GCancellable *cancellable)
+{
+  CrmSyncStats *stats = g_new0 (CrmSyncStats, 1);
+  GError *error = NULL;
+
+  if (!crm_sync_run (task_data, NULL, NULL, stats, cancellable, &error))
+    {
+      g_free (stats);
+      g_task_return_error (task, error);
+      return;
+    }
+  g_task_return_pointer (task, stats, g_free);
+}
+
+void
+crm_sync_run_async (const char          *db_path,
+                    GCancellable        *cancellable,
+                    GAsyncReadyCallback  callback,
+                    gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (NULL, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, crm_sync_run_async);
+  g_task_set_task_data (task, g_strdup (db_path), g_free);
+  g_task_run_in_thread (task, sync_thread);
+}
+
+gboolean
+crm_sync_run_finish (GAsyncResult  *result,
+                     CrmSyncStats  *stats,
+                     GError       **error)
+{
+  g_autofree CrmSyncStats *got = g_task_propagate_pointer (G_TASK (result), error);
+
+  if (got == NULL)
+    return FALSE;
+  *stats = *got;
+  return TRUE;
+}
