@@ -254,8 +254,12 @@ set_status_error (CrmHttp      *self,
 {
   guint status = soup_message_get_status (msg);
   const char *location = soup_message_headers_get_one (soup_message_get_response_headers (msg), "Location");
+  const char *phrase = soup_message_get_reason_phrase (msg);
   g_autoptr(JsonNode) root = NULL;
   const char *message = NULL;
+
+  if (phrase == NULL || *phrase == '\0')
+    phrase = soup_status_get_phrase (status);
 
   if (reply->len > 0)
     root = crm_json_parse ((const char *) reply->data, reply->len, NULL);
@@ -284,8 +288,7 @@ set_status_error (CrmHttp      *self,
                  self->server, location);
   else
     g_set_error (error, CRM_HTTP_ERROR, CRM_HTTP_ERROR_HTTP,
-                 _("The server at %s answered %u %s"), self->server, status,
-                 soup_status_get_phrase (status));
+                 _("The server at %s answered %u %s"), self->server, status, phrase);
 }
 
 static char *
@@ -410,7 +413,6 @@ crm_http_new (const char *base_url,
 {
   CrmHttp *self;
   g_autoptr(GUri) uri = NULL;
-  g_autoptr(GError) local_error = NULL;
   const char *scheme;
 
   g_return_val_if_fail (base_url != NULL, NULL);
@@ -421,19 +423,24 @@ crm_http_new (const char *base_url,
   while (g_str_has_suffix (self->server, "/"))
     self->server[strlen (self->server) - 1] = '\0';
 
-  uri = g_uri_parse (self->server, G_URI_FLAGS_NONE, &local_error);
+  uri = g_uri_parse (self->server, G_URI_FLAGS_NONE, NULL);
   scheme = uri ? g_uri_get_scheme (uri) : NULL;
-  if (uri == NULL ||
-      (g_ascii_strcasecmp (scheme, "http") != 0 && g_ascii_strcasecmp (scheme, "https") != 0) ||
-      g_uri_get_host (uri) == NULL || *g_uri_get_host (uri) == '\0')
+  /* Messages do not quote what may hold a password */
+  if (uri == NULL)
+    g_set_error_literal (&self->invalid, CRM_HTTP_ERROR, CRM_HTTP_ERROR_INVALID,
+                         _("The server address is not a URL: give an http:// or https:// one"));
+  /* A password in the URL would end up in the profile */
+  else if (g_uri_get_userinfo (uri) != NULL)
+    g_set_error_literal (&self->invalid, CRM_HTTP_ERROR, CRM_HTTP_ERROR_INVALID,
+                         _("The server address must not hold a user name or a password; "
+                           "give them to the login instead"));
+  else if ((g_ascii_strcasecmp (scheme, "http") != 0 && g_ascii_strcasecmp (scheme, "https") != 0) ||
+           g_uri_get_host (uri) == NULL || *g_uri_get_host (uri) == '\0')
     g_set_error (&self->invalid, CRM_HTTP_ERROR, CRM_HTTP_ERROR_INVALID,
-                 _("“%s” is not a server address: give an http:// or https:// URL"), base_url);
-  /* A user name or password in the URL would end up in the profile */
-  else if (g_uri_get_userinfo (uri) != NULL || g_uri_get_query (uri) != NULL ||
-           g_uri_get_fragment (uri) != NULL)
+                 _("“%s” is not a server address: give an http:// or https:// URL"), self->server);
+  else if (g_uri_get_query (uri) != NULL || g_uri_get_fragment (uri) != NULL)
     g_set_error (&self->invalid, CRM_HTTP_ERROR, CRM_HTTP_ERROR_INVALID,
-                 _("The server address %s must not hold a user name, a password, a query or a "
-                   "fragment"), self->server);
+                 _("The server address %s must not have a query or a fragment"), self->server);
   else
     self->base_url = g_strdup (self->server);
 

@@ -21,14 +21,13 @@
 #include "config.h"
 
 #include <glib/gi18n-lib.h>
+#include <signal.h>
 
 #include "crm-credentials.h"
 #include "crm-http.h"
 #include "crm-store-private.h"
 #include "crm-sync.h"
 
-#define PUSH_BATCH 500
-#define PULL_PAGE 1000
 #define BACKOFF_CAP_MS (5 * 60 * 1000)
 
 G_DEFINE_QUARK (crm-sync-error-quark, crm_sync_error)
@@ -45,6 +44,8 @@ typedef struct
   gpointer             progress_data;
   guint                max_attempts;
   guint                base_delay_ms;
+  guint                push_batch;
+  guint                pull_page;
   gboolean             renewed;
 } Pass;
 
@@ -60,6 +61,27 @@ env_uint (const char *name,
   if (text && g_ascii_string_to_unsigned (text, 10, 0, G_MAXUINT, &value, NULL))
     return value;
   return fallback;
+}
+
+/* Crash tests: CRM_SYNC_FAILPOINT=NAME:N kills this process (SIGKILL, as
+ * a power cut would) the Nth time the pass reaches the point NAME:
+ * before-push, pushed (the server has applied the batch, its answer is
+ * not yet stored), pulled (a page is in memory, not yet stored) and
+ * page-applied. Unset, it costs a getenv. */
+static void
+failpoint (const char *name)
+{
+  static guint hits;
+  const char *spec = g_getenv ("CRM_SYNC_FAILPOINT");
+  const char *colon;
+  guint64 wanted;
+
+  if (spec == NULL || !(colon = strchr (spec, ':')) ||
+      strncmp (spec, name, colon - spec) != 0 || name[colon - spec] != '\0' ||
+      !g_ascii_string_to_unsigned (colon + 1, 10, 1, G_MAXUINT, &wanted, NULL))
+    return;
+  if (++hits == wanted)
+    raise (SIGKILL);
 }
 
 static gboolean
@@ -195,7 +217,7 @@ push (Pass          *pass,
 
   for (;;)
     {
-      g_autoptr(JsonArray) batch = _crm_store_take_outbox_batch (pass->store, PUSH_BATCH, error);
+      g_autoptr(JsonArray) batch = NULL;
       g_autoptr(JsonArray) mutations = NULL;
       g_autoptr(JsonObject) body = NULL;
       g_autoptr(JsonNode) body_node = NULL;
@@ -204,7 +226,8 @@ push (Pass          *pass,
       guint status;
       guint n;
 
-      if (batch == NULL)
+      failpoint ("before-push");
+      if (!(batch = _crm_store_take_outbox_batch (pass->store, pass->push_batch, error)))
         return FALSE;
       if ((n = json_array_get_length (batch)) == 0)
         return TRUE;
@@ -229,6 +252,7 @@ push (Pass          *pass,
 
       if (!(reply = call (pass, "POST", "/api/v1/sync/push", body_node, &status, error)))
         return FALSE;
+      failpoint ("pushed");
       if (!JSON_NODE_HOLDS_OBJECT (reply) ||
           !(results = json_object_get_member (json_node_get_object (reply), "results")) ||
           !JSON_NODE_HOLDS_ARRAY (results))
@@ -238,7 +262,7 @@ push (Pass          *pass,
         }
       if (!_crm_store_apply_push_results (pass->store, batch, json_node_get_array (results), tally, error))
         return FALSE;
-      if (n < PUSH_BATCH)
+      if (n < pass->push_batch)
         return TRUE;
     }
 }
@@ -257,7 +281,7 @@ pull (Pass     *pass,
     {
       g_autofree char *cursor = crm_store_dup_setting (pass->store, "sync_cursor");
       g_autofree char *escaped = g_uri_escape_string (cursor ? cursor : "", NULL, FALSE);
-      g_autofree char *path = g_strdup_printf ("/api/v1/sync/pull?limit=%d&cursor=%s", PULL_PAGE, escaped);
+      g_autofree char *path = g_strdup_printf ("/api/v1/sync/pull?limit=%u&cursor=%s", pass->pull_page, escaped);
       g_autoptr(GError) local_error = NULL;
       g_autoptr(JsonNode) reply = NULL;
       JsonObject *page;
@@ -296,11 +320,13 @@ pull (Pass     *pass,
       if (json_object_has_member (page, "total"))
         total = MAX (total, (guint) json_object_get_int_member (page, "total"));
 
+      failpoint ("pulled");
       if (!_crm_store_apply_pull_page (pass->store, json_node_get_array (changes), next, &applied, error))
         return FALSE;
+      failpoint ("page-applied");
       *pulled += applied;
       if (pass->progress)
-        pass->progress (*pulled, MAX (total, *pulled + (has_more ? PULL_PAGE : 0)), pass->progress_data);
+        pass->progress (*pulled, MAX (total, *pulled + (has_more ? pass->pull_page : 0)), pass->progress_data);
       if (!has_more)
         return TRUE;
     }
@@ -341,6 +367,8 @@ crm_sync_run (const char           *db_path,
   pass.progress_data = progress_data;
   pass.max_attempts = MAX (1, env_uint ("CRM_SYNC_MAX_ATTEMPTS", 6));
   pass.base_delay_ms = env_uint ("CRM_SYNC_RETRY_BASE_MS", 1000);
+  pass.push_batch = CLAMP (env_uint ("CRM_SYNC_PUSH_BATCH", 500), 1, 1000);
+  pass.pull_page = CLAMP (env_uint ("CRM_SYNC_PULL_PAGE", 1000), 1, 1000);
   pass.server = crm_store_dup_setting (store, "server_url");
   pass.user = crm_store_dup_setting (store, "username");
   pin = crm_store_dup_setting (store, "tls_fingerprint");

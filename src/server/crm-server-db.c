@@ -606,6 +606,27 @@ crm_server_db_foreach_change (CrmServerDb           *db,
   return TRUE;
 }
 
+/* How many live records the reader may see: a first sync's total */
+gint64
+crm_server_db_count_visible (CrmServerDb           *db,
+                             const CrmServerFilter *filter)
+{
+  static const char sql[] =
+    "SELECT count(*) FROM records WHERE deleted = 0 AND seq > ?1 AND ?2 >= 0 AND " VISIBLE;
+  g_autoptr(StmtUse) stmt = prepare (db, sql, NULL);
+
+  if (stmt == NULL)
+    return -1;
+  sqlite3_bind_int64 (stmt, 1, 0);
+  sqlite3_bind_int64 (stmt, 2, 0);
+  sqlite3_bind_int (stmt, 3, filter->all);
+  bind_text (stmt, 4, filter->own_json ? filter->own_json : "[]");
+  bind_text (stmt, 5, filter->shared_json ? filter->shared_json : "[]");
+  if (sqlite3_step (stmt) != SQLITE_ROW)
+    return -1;
+  return sqlite3_column_int64 (stmt, 0);
+}
+
 /**
  * crm_server_db_foreach_live:
  * @after_id: (nullable): list from the id after this one

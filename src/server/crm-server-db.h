@@ -93,6 +93,8 @@ gboolean      crm_server_db_foreach_change   (CrmServerDb       *db,
                                               CrmServerRowFunc   func,
                                               gpointer           user_data,
                                               GError           **error);
+gint64        crm_server_db_count_visible    (CrmServerDb       *db,
+                                              const CrmServerFilter *filter);
 gboolean      crm_server_db_foreach_live     (CrmServerDb       *db,
                                               const char        *entity,
                                               const char        *after_id,

@@ -975,6 +975,7 @@ crm_server_pull (CrmServerDb      *db,
   guint64 base = 0;
   gint64 horizon;
   gint64 last;
+  gint64 total = -1;
 
   if (!parse_cursor (cursor, &after, &base))
     {
@@ -1009,6 +1010,8 @@ crm_server_pull (CrmServerDb      *db,
       return NULL;
     }
 
+  if (after == 0)
+    total = crm_server_db_count_visible (db, &filter);
   g_string_append (out, "{\"changes\":[");
   page.last_seq = after;
   if (!crm_server_db_foreach_change (db, after, limit + 1, &filter, append_change_cb, &page, error))
@@ -1022,8 +1025,12 @@ crm_server_pull (CrmServerDb      *db,
     page.last_seq = MAX (page.last_seq, last);
   crm_server_db_commit (db, NULL);
 
-  g_string_append_printf (out, "],\"cursor\":\"%" G_GINT64_FORMAT ".%" G_GUINT64_FORMAT "\",\"has_more\":%s}",
+  g_string_append_printf (out, "],\"cursor\":\"%" G_GINT64_FORMAT ".%" G_GUINT64_FORMAT "\",\"has_more\":%s",
                           page.last_seq, base, page.has_more ? "true" : "false");
+  /* A first sync learns how much is coming, for its progress bar */
+  if (after == 0 && total >= 0)
+    g_string_append_printf (out, ",\"total\":%" G_GINT64_FORMAT, total);
+  g_string_append_c (out, '}');
   return g_string_free (g_steal_pointer (&out), FALSE);
 }
 
