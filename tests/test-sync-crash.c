@@ -183,6 +183,12 @@ test_kill_points (void)
 
     cli (data_dir, NULL, 0, "demo\n", &login, "login", "--server", crm_test_server_get_url (server),
          "--user", "riley", NULL);
+    if (login.status != 0 && strstr (login.err, "keyring"))
+      {
+        /* build-aux/run-tests provides one; a bare meson test may not */
+        g_test_skip ("No Secret Service on the session bus; run under build-aux/run-tests");
+        return;
+      }
     g_assert_cmpint (login.status, ==, 0);
     cli (data_dir, NULL, 0, NULL, &first, "sync", NULL);
     g_assert_cmpint (first.status, ==, 0);
