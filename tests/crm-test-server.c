@@ -171,7 +171,8 @@ crm_test_server_stop (CrmTestServer *self)
   g_subprocess_send_signal (self->process, SIGTERM);
   g_subprocess_wait (self->process, NULL, &error);
   g_assert_no_error (error);
-  g_assert_true (g_subprocess_get_if_exited (self->process));
+  if (g_subprocess_get_if_signaled (self->process))
+    g_error ("crm-server was killed by signal %d while stopping", g_subprocess_get_term_sig (self->process));
   g_assert_cmpint (g_subprocess_get_exit_status (self->process), ==, 0);
 
   g_clear_object (&self->output);

@@ -9,6 +9,10 @@
  * libsecret reports a prompt the user dismissed as a failure without an
  * error, and skips locked items when it looks up or clears; both are
  * turned into NO_KEYRING here, so that "no such entry" always means it.
+ * Those checks search by D-Bus object path, not with
+ * secret_password_search_sync(): LeakSanitizer finds memory lost with each
+ * SecretItem proxy such a synchronous search makes (GLib 2.74, libsecret
+ * 0.20), and a worker thread would lose it on every sync.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -16,6 +20,11 @@
 #define G_LOG_DOMAIN "crm-credentials"
 
 #include "config.h"
+
+/* secret_service_search_for_dbus_paths_sync() is in libsecret's "unstable" API */
+#ifndef SECRET_API_SUBJECT_TO_CHANGE
+#define SECRET_API_SUBJECT_TO_CHANGE
+#endif
 
 #include <string.h>
 #include <glib/gi18n-lib.h>
@@ -130,6 +139,38 @@ dup_label (const char *server,
   return g_strdup_printf (_("Crm password for %s on %s"), user, server);
 }
 
+/* Whether entries match @attributes, and whether any of them is locked */
+static gboolean
+find_matches (GHashTable  *attributes,
+              gboolean    *any,
+              gboolean    *any_locked,
+              GError     **error)
+{
+  g_autoptr(SecretService) service = NULL;
+  g_auto(GStrv) unlocked = NULL;
+  g_auto(GStrv) locked = NULL;
+
+  if (!(service = secret_service_get_sync (SECRET_SERVICE_NONE, NULL, error)) ||
+      !secret_service_search_for_dbus_paths_sync (service, &crm_schema, attributes, NULL,
+                                                  &unlocked, &locked, error))
+    return FALSE;
+  *any_locked = locked != NULL && locked[0] != NULL;
+  *any = *any_locked || (unlocked != NULL && unlocked[0] != NULL);
+  return TRUE;
+}
+
+static GHashTable *
+build_attributes (const char *server,
+                  const char *user,
+                  const char *kind)
+{
+  GHashTable *attributes = secret_attributes_build (&crm_schema, "server", server, "user", user, NULL);
+
+  if (kind != NULL)
+    g_hash_table_insert (attributes, g_strdup ("kind"), g_strdup (kind));
+  return attributes;
+}
+
 /* Removes what matches @kind (any kind when %NULL), then checks that
  * nothing is left: libsecret clears only unlocked items and says nothing
  * about the locked ones it skipped. */
@@ -139,13 +180,10 @@ remove_matching (const char  *server,
                  const char  *kind,
                  GError     **error)
 {
-  g_autoptr(GHashTable) attributes = NULL;
+  g_autoptr(GHashTable) attributes = build_attributes (server, user, kind);
   GError *local_error = NULL;
-  GList *left;
-
-  attributes = secret_attributes_build (&crm_schema, "server", server, "user", user, NULL);
-  if (kind != NULL)
-    g_hash_table_insert (attributes, g_strdup ("kind"), g_strdup (kind));
+  gboolean left = FALSE;
+  gboolean left_locked = FALSE;
 
   if (!secret_password_clearv_sync (&crm_schema, attributes, NULL, &local_error) &&
       local_error != NULL)
@@ -153,17 +191,14 @@ remove_matching (const char  *server,
       propagate (error, local_error, OPERATION_REMOVE);
       return FALSE;
     }
-
-  left = secret_password_searchv_sync (&crm_schema, attributes, SECRET_SEARCH_NONE, NULL, &local_error);
-  if (local_error != NULL)
+  if (!find_matches (attributes, &left, &left_locked, &local_error))
     {
       propagate (error, local_error, OPERATION_REMOVE);
       return FALSE;
     }
-  if (left != NULL)
+  if (left)
     {
-      g_list_free_full (left, g_object_unref);
-      g_debug ("Entries left after clearing; their collection is locked");
+      g_debug ("Entries left after clearing (locked: %d)", left_locked);
       set_no_keyring (error, OPERATION_REMOVE);
       return FALSE;
     }
@@ -233,45 +268,41 @@ crm_credentials_lookup (const char  *server,
                         const char  *kind,
                         GError     **error)
 {
-  g_autolist(GObject) items = NULL;
-  g_autoptr(SecretValue) value = NULL;
+  g_autoptr(GHashTable) attributes = NULL;
   GError *local_error = NULL;
-  const char *text;
+  gboolean any = FALSE;
+  gboolean any_locked = FALSE;
+  char *secret;
 
   g_return_val_if_fail (server != NULL && *server != '\0', NULL);
   g_return_val_if_fail (user != NULL && *user != '\0', NULL);
   g_return_val_if_fail (kind_is_valid (kind), NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  /* Not secret_password_lookup_sync(): it answers "nothing" both when
-   * there is nothing and when the user declined to unlock */
-  items = secret_password_search_sync (&crm_schema, SECRET_SEARCH_UNLOCK, NULL, &local_error,
-                                       "server", server,
-                                       "user", user,
-                                       "kind", kind,
-                                       NULL);
+  attributes = build_attributes (server, user, kind);
+  secret = secret_password_lookupv_sync (&crm_schema, attributes, NULL, &local_error);
+  if (secret != NULL)
+    return secret;
   if (local_error != NULL)
     {
       propagate (error, local_error, OPERATION_LOOKUP);
       return NULL;
     }
-  if (items == NULL)
-    return NULL;
 
-  /* A locked item answers SECRET_ERROR_IS_LOCKED here */
-  value = secret_retrievable_retrieve_secret_sync (SECRET_RETRIEVABLE (items->data), NULL, &local_error);
-  if (value == NULL)
+  /* Nothing, or an entry the user did not unlock? Only the latter is
+   * an error; when even asking fails, the lookup's answer stands. */
+  if (!find_matches (attributes, &any, &any_locked, &local_error))
     {
-      propagate (error, local_error, OPERATION_LOOKUP);
+      g_debug ("Could not tell a missing entry from a locked one: %s", local_error->message);
+      g_error_free (local_error);
       return NULL;
     }
-  if ((text = secret_value_get_text (value)) == NULL)
+  if (any_locked)
     {
-      g_set_error (error, CRM_CREDENTIALS_ERROR, CRM_CREDENTIALS_ERROR_FAILED,
-                   _("The keyring entry for %s on %s is not text; log in again"), user, server);
-      return NULL;
+      g_debug ("The entry stayed locked");
+      set_no_keyring (error, OPERATION_LOOKUP);
     }
-  return g_strdup (text);
+  return NULL;
 }
 
 /**

@@ -459,15 +459,6 @@ crm_http_new (const char *base_url,
   return self;
 }
 
-/* The server URL as given, without a trailing "/" */
-const char *
-crm_http_get_server (CrmHttp *self)
-{
-  g_return_val_if_fail (CRM_IS_HTTP (self), NULL);
-
-  return self->server;
-}
-
 /**
  * crm_http_request:
  * @method: "GET", "POST", …

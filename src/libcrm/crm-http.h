@@ -44,7 +44,6 @@ char        *crm_http_normalize_fingerprint (const char   *text,
  * once; each blocks that thread until the answer. */
 CrmHttp     *crm_http_new                   (const char   *base_url,
                                              const char   *pinned_sha256);
-const char  *crm_http_get_server            (CrmHttp      *self);
 
 /* Sends @body (nullable) as JSON to the server's @path ("/api/v1/…",
  * query included) with the bearer @token (nullable) and blocks for the

@@ -90,6 +90,10 @@ run_server (CrmServerDb *db)
   g_unix_signal_add (SIGINT, quit_cb, loop);
   g_main_loop_run (loop);
   g_printerr ("crm-server: stopping\n");
+  /* A password check still running in a worker thread reads the
+   * database: let it finish before the database closes. */
+  while (crm_server_is_busy (server))
+    g_main_context_iteration (NULL, TRUE);
   return 0;
 }
 

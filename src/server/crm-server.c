@@ -27,6 +27,7 @@ struct _CrmServer
   SoupServer  *soup;
   CrmServerDb *db;  /* not owned */
   gboolean     quiet;
+  guint        n_logins;  /* passwords being checked in worker threads */
 };
 
 G_DEFINE_FINAL_TYPE (CrmServer, crm_server, G_TYPE_OBJECT)
@@ -205,6 +206,12 @@ parse_if_match (SoupServerMessage *msg,
     value += 2;
   digits = g_strdup (value);
   g_strstrip (digits);
+  /* "*": whatever version is current */
+  if (g_str_equal (digits, "*"))
+    {
+      *version = -1;
+      return TRUE;
+    }
   if (digits[0] == '"')
     {
       size_t len = strlen (digits);
@@ -293,6 +300,7 @@ login_done_cb (GObject      *source,
 
   soup_server_message_unpause (msg);
   g_object_unref (msg);
+  self->n_logins--;
   g_object_unref (self);
   g_free (pending);
 }
@@ -324,6 +332,7 @@ handle_token (CrmServer         *self,
   pending->self = g_object_ref (self);
   pending->msg = g_object_ref (msg);
   soup_server_message_pause (msg);
+  self->n_logins++;
   crm_server_login_async (self->db, username, password, login_done_cb, pending);
 }
 
@@ -449,6 +458,15 @@ apply_rest (CrmServer         *self,
                                  : _("The record differs from what you sent"),
                                record);
   set_etag (msg, json_object_get_int_member (object, "version"));
+  if (success_status == 201 && record && JSON_NODE_HOLDS_OBJECT (record))
+    {
+      JsonObject *created = json_node_get_object (record);
+      g_autofree char *location = g_strdup_printf (API_PREFIX "/%s/%s",
+                                                   json_object_get_string_member (mutation, "entity"),
+                                                   json_object_get_string_member (created, "id"));
+
+      soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Location", location);
+    }
   if (success_status == 204)
     {
       soup_server_message_set_status (msg, 204, NULL);
@@ -511,8 +529,9 @@ handle_create (CrmServer         *self,
   else
     id = g_uuid_string_random ();
 
+  /* A key names one creation in one collection */
   if (key)
-    mutation_id = g_strconcat ("idempotency:", key, NULL);
+    mutation_id = g_strconcat ("idempotency:", entity->name, ":", key, NULL);
   mutation = new_mutation (mutation_id, entity->name, id, "create", 0);
   fields = json_object_get_object_member (mutation, "fields");
   members = json_object_get_members (object);
@@ -569,6 +588,8 @@ handle_record (CrmServer         *self,
   if (!parse_if_match (msg, &if_match))
     return fail (msg, CRM_SERVER_ERROR_PRECONDITION_REQUIRED,
                  _("Send If-Match with the version (ETag) you are changing"));
+  if (if_match == -1)
+    if_match = row->version;
   if (if_match != row->version)
     {
       set_etag (msg, row->version);
@@ -725,6 +746,21 @@ request_finished_cb (SoupServer        *soup,
               soup_server_message_get_status (msg),
               start ? (g_get_monotonic_time () - *start) / 1000.0 : 0.0,
               user ? user : "-");
+}
+
+/**
+ * crm_server_is_busy:
+ *
+ * Whether a login is still being checked in a worker thread. A server
+ * that stops lets these finish (and answers them) before it closes the
+ * database the threads read.
+ */
+gboolean
+crm_server_is_busy (CrmServer *self)
+{
+  g_return_val_if_fail (CRM_IS_SERVER (self), FALSE);
+
+  return self->n_logins > 0;
 }
 
 /* GObject *************************************************************/

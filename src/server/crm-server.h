@@ -27,6 +27,7 @@ gboolean   crm_server_listen     (CrmServer    *self,
                                   const char   *tls_key,
                                   GError      **error);
 char      *crm_server_dup_url    (CrmServer    *self);
+gboolean   crm_server_is_busy    (CrmServer    *self);
 void       crm_server_set_quiet  (CrmServer    *self,
                                   gboolean      quiet);
 
