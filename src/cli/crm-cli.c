@@ -18,10 +18,15 @@
 #include <stdio.h>
 #include <unistd.h>
 
+#include "crm-cli-forecast.h"
 #include "crm-credentials.h"
 #include "crm-demo.h"
 #include "crm-http.h"
+#include "crm-json.h"
 #include "crm-money.h"
+#include "crm-profile.h"
+#include "crm-quote.h"
+#include "crm-quote-pdf.h"
 #include "crm-store.h"
 #include "crm-sync.h"
 #include "crm-terminal.h"
@@ -40,6 +45,7 @@ typedef struct
   gboolean  remember_password;
   char     *trust_fingerprint;
   char     *keep;
+  gboolean  explain;
 } Options;
 
 typedef struct
@@ -83,6 +89,7 @@ fail_error (const GError *error)
   int status = 1;
 
   if (error->domain == CRM_ENTITY_ERROR || error->domain == CRM_DECIMAL_ERROR ||
+      error->domain == CRM_QUOTE_ERROR ||
       g_error_matches (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT))
     status = EXIT_USAGE;
   return fail (status, "%s", error->message);
@@ -554,12 +561,9 @@ run_login (Options  *opts,
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(CrmStore) store = NULL;
-  g_autoptr(CrmHttp) http = NULL;
   g_autofree char *password = NULL;
-  g_autofree char *token = NULL;
-  g_autofree char *user_id = NULL;
-  g_autofree char *expires_at = NULL;
   g_autofree char *server = NULL;
+  g_autofree char *fingerprint = NULL;
   g_autoptr(GUri) uri = NULL;
 
   if (argc != 0)
@@ -574,32 +578,19 @@ run_login (Options  *opts,
   while (g_str_has_suffix (server, "/"))
     server[strlen (server) - 1] = '\0';
 
+  /* Pinned as one spelling, however the user copied it */
+  if (opts->trust_fingerprint && !(fingerprint = crm_http_normalize_fingerprint (opts->trust_fingerprint, &error)))
+    return fail (EXIT_USAGE, "%s", error->message);
+
   password = crm_terminal_read_password (_("Password: "));
   if (password == NULL || *password == '\0')
     return fail (EXIT_USAGE, _("No password given"));
 
   if (!(store = open_store (&error)))
     return fail_error (error);
-  http = crm_http_new (server, opts->trust_fingerprint);
-  if (!crm_http_login (http, opts->user, password, &token, &user_id, &expires_at, &error))
+  if (!crm_profile_login (store, server, opts->user, password, opts->remember_password,
+                          fingerprint, &error))
     return fail (1, "%s", error->message);
-
-  /* Secrets only in the keyring; without one, nothing is stored */
-  if (!crm_credentials_store (server, opts->user, "token", token, &error) ||
-      (opts->remember_password &&
-       !crm_credentials_store (server, opts->user, "password", password, &error)))
-    {
-      crm_credentials_clear (server, opts->user, NULL);
-      return fail (1, "%s", error->message);
-    }
-  if (!opts->remember_password)
-    crm_credentials_forget (server, opts->user, "password", NULL);
-
-  if (!crm_store_set_setting (store, "server_url", server, &error) ||
-      !crm_store_set_setting (store, "username", opts->user, &error) ||
-      !crm_store_set_setting (store, "current_user_id", user_id, &error) ||
-      !crm_store_set_setting (store, "tls_fingerprint", opts->trust_fingerprint, &error))
-    return fail_error (error);
 
   g_print (_("Logged in to %s as %s\n"), server, opts->user);
   return 0;
@@ -739,6 +730,184 @@ run_resolve (Options  *opts,
   return 0;
 }
 
+static int
+run_forecast (Options  *opts,
+              int       argc,
+              char    **argv)
+{
+  return crm_cli_forecast_run (opts->data_dir, opts->profile, argc, argv);
+}
+
+/* All of FILE, or of standard input for "-" */
+static gboolean
+read_input (const char  *path,
+            char       **out_data,
+            gsize       *out_length,
+            GError     **error)
+{
+  g_autoptr(GString) data = NULL;
+  char buffer[8192];
+  size_t n;
+
+  if (!g_str_equal (path, "-"))
+    return g_file_get_contents (path, out_data, out_length, error);
+
+  data = g_string_new (NULL);
+  while ((n = fread (buffer, 1, sizeof buffer, stdin)) > 0)
+    g_string_append_len (data, buffer, (gssize) n);
+  if (ferror (stdin))
+    {
+      g_set_error_literal (error, G_FILE_ERROR, G_FILE_ERROR_IO, _("Cannot read standard input"));
+      return FALSE;
+    }
+  *out_length = data->len;
+  *out_data = g_string_free (g_steal_pointer (&data), FALSE);
+  return TRUE;
+}
+
+static int
+quote_totals (Options  *opts,
+              int       argc,
+              char    **argv)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *data = NULL;
+  gsize length;
+  g_autoptr(JsonNode) root = NULL;
+  g_autoptr(CrmQuote) quote = NULL;
+  g_autoptr(CrmQuoteTotals) totals = NULL;
+  g_autoptr(JsonNode) result = NULL;
+
+  if (argc != 2)
+    return fail (EXIT_USAGE, _("quote totals needs a file, e.g. crm-cli quote totals quote.json (- reads stdin)"));
+  if (!read_input (argv[1], &data, &length, &error))
+    return fail (1, "%s", error->message);
+  if (!(root = crm_json_parse (data, length, &error)))
+    return fail (EXIT_USAGE, _("%s is not valid JSON: %s"),
+                 g_str_equal (argv[1], "-") ? _("Standard input") : argv[1], error->message);
+  if (!(quote = crm_quote_new_from_json (root, &error)) ||
+      !(totals = crm_quote_compute (quote, &error)))
+    return fail_error (error);
+
+  result = crm_quote_totals_to_json (totals, opts->explain);
+  print_json (result);
+  return 0;
+}
+
+/* A text field of a related record, or NULL */
+static const char *
+related_text (CrmStore   *store,
+              CrmRecord  *record,
+              const char *reference,
+              const char *entity,
+              const char *field,
+              GPtrArray  *keep)
+{
+  const char *id = crm_record_get_string (record, reference);
+  CrmRecord *related;
+
+  if (id == NULL || !(related = crm_store_get (store, entity, id, NULL)))
+    return NULL;
+  g_ptr_array_add (keep, related);
+  return crm_record_get_string (related, field);
+}
+
+/* The company's choices, kept in the profile's settings */
+static gboolean
+quote_settings (CrmStore     *store,
+                CrmRounding  *rounding,
+                CrmTaxMode   *mode,
+                GError      **error)
+{
+  g_autofree char *rounding_text = crm_store_dup_setting (store, "quote_rounding");
+  g_autofree char *mode_text = crm_store_dup_setting (store, "quote_tax_mode");
+
+  *rounding = CRM_ROUND_HALF_UP;
+  *mode = CRM_TAX_MODE_DOCUMENT;
+  if ((rounding_text != NULL && !crm_rounding_from_string (rounding_text, rounding)) ||
+      (mode_text != NULL && !crm_tax_mode_from_string (mode_text, mode)))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                   _("The profile’s quote_rounding or quote_tax_mode setting is not valid"));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static int
+quote_pdf (Options  *opts,
+           int       argc,
+           char    **argv)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CrmStore) store = NULL;
+  g_autoptr(CrmRecord) record = NULL;
+  g_autoptr(CrmQuote) quote = NULL;
+  g_autoptr(CrmQuoteTotals) totals = NULL;
+  g_autoptr(GPtrArray) related = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autofree char *company_name = NULL;
+  g_autofree char *company_address = NULL;
+  g_autofree char *contact = NULL;
+  g_autofree char *date = NULL;
+  CrmQuoteHeader header = { 0 };
+  CrmRounding rounding;
+  CrmTaxMode mode;
+  JsonNode *revision;
+
+  if (argc != 3)
+    return fail (EXIT_USAGE, _("quote pdf needs a quote id and a file, e.g. crm-cli quote pdf ID quote.pdf"));
+  if (!crm_is_uuid (argv[1]))
+    return fail (EXIT_USAGE, _("“%s” is not a record id"), argv[1]);
+  if (!(store = open_store (&error)) ||
+      !(record = crm_store_get (store, "quotes", argv[1], &error)))
+    return fail_error (error);
+  if (!quote_settings (store, &rounding, &mode, &error))
+    return fail (1, "%s", error->message);
+  if (!(quote = crm_quote_new_from_record (record, rounding, mode, &error)) ||
+      !(totals = crm_quote_compute (quote, &error)))
+    return fail (1, _("Quote %s cannot be computed: %s"), argv[1], error->message);
+
+  company_name = crm_store_dup_setting (store, "company_name");
+  company_address = crm_store_dup_setting (store, "company_address");
+  header.company_name = company_name;
+  header.company_address = company_address;
+  header.customer_name = related_text (store, record, "account_id", "accounts", "name", related);
+  header.customer_address = related_text (store, record, "account_id", "accounts", "address", related);
+  {
+    const char *first = related_text (store, record, "contact_id", "contacts", "first_name", related);
+    const char *last = related_text (store, record, "contact_id", "contacts", "last_name", related);
+
+    if (first != NULL || last != NULL)
+      contact = g_strjoin (" ", first ? first : "", last ? last : "", NULL);
+    header.contact_name = contact ? g_strstrip (contact) : NULL;
+  }
+  header.number = crm_record_get_string (record, "number");
+  revision = crm_record_get_field (record, "revision");
+  header.revision = revision && JSON_NODE_HOLDS_VALUE (revision) ? json_node_get_int (revision) : 1;
+  /* the day the quote was made, so the same quote always prints the same */
+  date = g_strndup (crm_record_get_created_at (record), 10);
+  header.date = date;
+  header.valid_until = crm_record_get_string (record, "valid_until");
+  header.terms = crm_record_get_string (record, "terms");
+  header.notes = crm_record_get_string (record, "notes");
+
+  if (!crm_quote_pdf_write (&header, quote, totals, argv[2], &error))
+    return fail (1, "%s", error->message);
+  return 0;
+}
+
+static int
+run_quote (Options  *opts,
+           int       argc,
+           char    **argv)
+{
+  if (argc >= 1 && g_str_equal (argv[0], "totals"))
+    return quote_totals (opts, argc, argv);
+  if (argc >= 1 && g_str_equal (argv[0], "pdf"))
+    return quote_pdf (opts, argc, argv);
+  return fail (EXIT_USAGE, _("quote needs totals FILE.json or pdf ID OUT.pdf, e.g. crm-cli quote totals quote.json"));
+}
+
 static const Command commands[] = {
   { "create", "ENTITY [id=UUID] FIELD=VALUE…", N_("Create a record and print its id"), run_create },
   { "update", "ENTITY ID FIELD=VALUE…", N_("Change fields of a record (an empty value clears one)"), run_update },
@@ -754,6 +923,8 @@ static const Command commands[] = {
   { "sync", "", N_("Send local changes and fetch the server’s, once"), run_sync },
   { "conflicts", "", N_("List fields changed both here and on the server"), run_conflicts },
   { "resolve", "ID --keep mine|server", N_("Settle a conflict (or all of a record’s)"), run_resolve },
+  { "quote", "totals FILE | pdf ID OUT.pdf", N_("Compute a quote’s totals exactly (FILE - reads stdin), or write its PDF"), run_quote },
+  { "forecast", "[adjust|submit|history|revert ID]", N_("Show, adjust or submit a forecast (see --help)"), run_forecast },
 };
 
 static const GOptionEntry global_entries[] = {
@@ -788,6 +959,10 @@ command_entries (const Command *command)
   static const GOptionEntry keep = {
     "keep", 0, 0, G_OPTION_ARG_STRING, &options.keep, N_("Which value wins"), N_("mine|server")
   };
+  static const GOptionEntry explain = {
+    "explain", 0, 0, G_OPTION_ARG_NONE, &options.explain,
+    N_("Add each step of the computation, in words, as \"explain\""), NULL
+  };
   GArray *entries = g_array_new (TRUE, TRUE, sizeof (GOptionEntry));
 
   static const char * const with_json[] = {
@@ -800,6 +975,15 @@ command_entries (const Command *command)
     g_array_append_vals (entries, login_entries, G_N_ELEMENTS (login_entries));
   if (g_str_equal (command->name, "resolve"))
     g_array_append_val (entries, keep);
+  if (g_str_equal (command->name, "quote"))
+    g_array_append_val (entries, explain);
+  if (g_str_equal (command->name, "forecast"))
+    {
+      const GOptionEntry *forecast = crm_cli_forecast_entries ();
+
+      for (guint i = 0; forecast[i].long_name; i++)
+        g_array_append_val (entries, forecast[i]);
+    }
   if (g_str_equal (command->name, "list"))
     {
       g_array_append_val (entries, search);

@@ -37,5 +37,12 @@ gboolean   _crm_store_apply_pull_page    (CrmStore      *self,
                                           const char    *cursor,
                                           guint         *n_applied,
                                           GError       **error);
+gboolean   _crm_store_request_resync     (CrmStore      *self,
+                                          GError       **error);
+gboolean   _crm_store_resync_pending     (CrmStore      *self);
+gboolean   _crm_store_sweep_unseen       (CrmStore      *self,
+                                          GHashTable    *seen,
+                                          guint         *n_removed,
+                                          GError       **error);
 
 G_END_DECLS

@@ -487,6 +487,57 @@ add_field_change (JsonObject *changes,
   json_object_set_object_member (changes, name, change);
 }
 
+/* An edit of a field in conflict settles the conflict: the user's new
+ * value is what they want. The change is sent as made on top of the
+ * server's value the conflict holds, so the server merges it. */
+static gboolean
+settle_conflicts_by_edit (CrmStore         *self,
+                          const CrmEntity  *entity,
+                          const char       *id,
+                          JsonObject       *diff,
+                          GError          **error)
+{
+  g_autoptr(StmtUse) select = prepare (self, "SELECT field, server FROM conflicts "
+                                             "WHERE entity = ? AND record_id = ? AND field <> 'deleted'", error);
+  g_autoptr(GPtrArray) settled = g_ptr_array_new_with_free_func (g_free);
+  int rc;
+
+  if (select == NULL)
+    return FALSE;
+  sqlite3_bind_text (select, 1, entity->name, -1, SQLITE_STATIC);
+  sqlite3_bind_text (select, 2, id, -1, SQLITE_STATIC);
+  while ((rc = sqlite3_step (select)) == SQLITE_ROW)
+    {
+      const char *field = column_text (select, 0);
+      JsonObject *change;
+      JsonNode *server;
+
+      if (!json_object_has_member (diff, field))
+        continue;
+      change = json_object_get_object_member (diff, field);
+      server = json_from_string (column_text (select, 1), NULL);
+      json_object_set_member (change, "old", server ? server : json_node_new (JSON_NODE_NULL));
+      g_ptr_array_add (settled, g_strdup (field));
+    }
+  if (rc != SQLITE_DONE)
+    return set_sqlite_error (self, error, rc, _("reading conflicts"));
+
+  for (guint i = 0; i < settled->len; i++)
+    {
+      g_autoptr(StmtUse) drop = prepare (self, "DELETE FROM conflicts WHERE entity = ? AND record_id = ? AND field = ?",
+                                         error);
+
+      if (drop == NULL)
+        return FALSE;
+      sqlite3_bind_text (drop, 1, entity->name, -1, SQLITE_STATIC);
+      sqlite3_bind_text (drop, 2, id, -1, SQLITE_STATIC);
+      sqlite3_bind_text (drop, 3, g_ptr_array_index (settled, i), -1, SQLITE_STATIC);
+      if ((rc = sqlite3_step (drop)) != SQLITE_DONE)
+        return set_sqlite_error (self, error, rc, _("resolving a conflict"));
+    }
+  return TRUE;
+}
+
 static gboolean
 write_outbox (CrmStore    *self,
               CrmRecord   *record,
@@ -1284,7 +1335,8 @@ crm_store_update (CrmStore    *self,
       }
   }
 
-  if (!queue_update (self, record, crm_record_get_version (current), diff, error))
+  if (!settle_conflicts_by_edit (self, entity, crm_record_get_id (record), diff, error) ||
+      !queue_update (self, record, crm_record_get_version (current), diff, error))
     goto failed;
 
   queue_change (self, entity, crm_record_get_id (record), CRM_CHANGE_UPDATED);
@@ -1723,6 +1775,52 @@ crm_store_set_setting (CrmStore    *self,
 }
 
 /**
+ * crm_store_set_connection:
+ * @server_url: the server, without a trailing slash
+ * @username: who signs in
+ * @user_id: the server's id of that user
+ * @tls_fingerprint: (nullable): the pinned SHA-256 of a certificate the
+ *   user chose to trust
+ *
+ * Records in the profile where it syncs and as whom (never a secret).
+ * Another server or another user than before makes the next pull a full
+ * resync: the old cursor means nothing there, and records only the old
+ * one had go (or stay as recovered copies where they hold local work).
+ */
+gboolean
+crm_store_set_connection (CrmStore    *self,
+                          const char  *server_url,
+                          const char  *username,
+                          const char  *user_id,
+                          const char  *tls_fingerprint,
+                          GError     **error)
+{
+  g_autofree char *old_server = NULL;
+  g_autofree char *old_user = NULL;
+
+  g_return_val_if_fail (CRM_IS_STORE (self), FALSE);
+  g_return_val_if_fail (server_url != NULL && username != NULL && user_id != NULL, FALSE);
+
+  if (!crm_store_begin (self, error))
+    return FALSE;
+  old_server = crm_store_dup_setting (self, "server_url");
+  old_user = crm_store_dup_setting (self, "current_user_id");
+  if (!crm_store_set_setting (self, "server_url", server_url, error) ||
+      !crm_store_set_setting (self, "username", username, error) ||
+      !crm_store_set_setting (self, "current_user_id", user_id, error) ||
+      !crm_store_set_setting (self, "tls_fingerprint", tls_fingerprint, error))
+    goto failed;
+  if (old_server != NULL && (g_strcmp0 (old_server, server_url) != 0 || g_strcmp0 (old_user, user_id) != 0) &&
+      !_crm_store_request_resync (self, error))
+    goto failed;
+  return crm_store_commit (self, error);
+
+failed:
+  crm_store_rollback (self);
+  return FALSE;
+}
+
+/**
  * _crm_store_put_synced:
  * @record: a complete, checked record as the server has it
  *
@@ -2013,6 +2111,33 @@ keep_recovered (CrmStore    *self,
          drop_outbox_of (self, entity, id, error);
 }
 
+static gboolean
+refresh_conflict (CrmStore         *self,
+                  const CrmEntity  *entity,
+                  const char       *id,
+                  const char       *field,
+                  JsonNode         *server,
+                  gint64            version,
+                  GError          **error)
+{
+  g_autoptr(StmtUse) stmt = prepare (self, "UPDATE conflicts SET server = ?, server_version = ? "
+                                           "WHERE entity = ? AND record_id = ? AND field = ? AND server_version < ?",
+                                     error);
+  int rc;
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, server ? json_to_string (server, FALSE) : g_strdup ("null"), -1, g_free);
+  sqlite3_bind_int64 (stmt, 2, version);
+  sqlite3_bind_text (stmt, 3, entity->name, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 4, id, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 5, field, -1, SQLITE_STATIC);
+  sqlite3_bind_int64 (stmt, 6, version);
+  if ((rc = sqlite3_step (stmt)) != SQLITE_DONE)
+    return set_sqlite_error (self, error, rc, _("updating a conflict"));
+  return TRUE;
+}
+
 /* Stores the server's version of a record, keeping the fields that hold
  * local work. A version the store already has changes nothing. */
 static gboolean
@@ -2057,8 +2182,13 @@ rebase (CrmStore         *self,
         {
           JsonNode *value = crm_record_get_field (local, field);
 
-          if (crm_entity_get_field (entity, field))
-            crm_record_take_field (incoming, field, value ? json_node_copy (value) : NULL);
+          if (!crm_entity_get_field (entity, field))
+            continue;
+          /* A conflict shows, and "keep server" takes, the newest value */
+          if (!refresh_conflict (self, entity, crm_record_get_id (incoming), field,
+                                 crm_record_get_field (incoming, field), version, error))
+            return FALSE;
+          crm_record_take_field (incoming, field, value ? json_node_copy (value) : NULL);
         }
     }
   return _crm_store_put_synced (self, incoming, error);
@@ -2140,6 +2270,111 @@ _crm_store_apply_pull_page (CrmStore    *self,
         (*n_applied)++;
     }
   if (!crm_store_set_setting (self, "sync_cursor", cursor, error))
+    goto failed;
+  return crm_store_commit (self, error);
+
+failed:
+  crm_store_rollback (self);
+  return FALSE;
+}
+
+/**
+ * _crm_store_request_resync:
+ *
+ * The next pull starts from an empty cursor and takes everything the
+ * server has; when its last page is in, records the server no longer
+ * has are removed (see _crm_store_sweep_unseen()). Kept in the store, so
+ * a resync cut short starts over on the next pass rather than leaving
+ * records the server deleted.
+ */
+gboolean
+_crm_store_request_resync (CrmStore  *self,
+                           GError   **error)
+{
+  if (!crm_store_begin (self, error))
+    return FALSE;
+  if (!crm_store_set_setting (self, "sync_cursor", "", error) ||
+      !crm_store_set_setting (self, "resync_pending", "1", error))
+    {
+      crm_store_rollback (self);
+      return FALSE;
+    }
+  return crm_store_commit (self, error);
+}
+
+gboolean
+_crm_store_resync_pending (CrmStore *self)
+{
+  g_autofree char *pending = crm_store_dup_setting (self, "resync_pending");
+
+  return pending != NULL && g_str_equal (pending, "1");
+}
+
+/**
+ * _crm_store_sweep_unseen:
+ * @seen: "entity/id" of every change a full pull brought
+ *
+ * Ends a full resync: a record that came from the server once (version
+ * above 0) but was not in its full answer was deleted there, or is no
+ * longer visible to this user, while the tombstone that would have said
+ * so was pruned. It goes as a pulled tombstone would: removed, or, when
+ * this device has work on it, kept as a recovered copy for the user.
+ */
+gboolean
+_crm_store_sweep_unseen (CrmStore    *self,
+                         GHashTable  *seen,
+                         guint       *n_removed,
+                         GError     **error)
+{
+  const CrmEntity * const *entities;
+  guint n_entities;
+
+  *n_removed = 0;
+  if (!crm_store_begin (self, error))
+    return FALSE;
+  entities = crm_entity_list_all (&n_entities);
+  for (guint i = 0; i < n_entities; i++)
+    {
+      const CrmEntity *entity = entities[i];
+      g_autofree char *sql = g_strdup_printf ("SELECT id, version FROM %s WHERE version > 0 AND deleted = 0",
+                                              entity->name);
+      g_autoptr(GPtrArray) gone = g_ptr_array_new_with_free_func (g_free);
+      g_autoptr(GArray) versions = g_array_new (FALSE, FALSE, sizeof (gint64));
+      int rc;
+
+      {
+        g_autoptr(StmtUse) stmt = prepare (self, sql, error);
+
+        if (stmt == NULL)
+          goto failed;
+        while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+          {
+            g_autofree char *key = g_strconcat (entity->name, "/", column_text (stmt, 0), NULL);
+            gint64 version = sqlite3_column_int64 (stmt, 1);
+
+            if (g_hash_table_contains (seen, key))
+              continue;
+            g_ptr_array_add (gone, g_strdup (column_text (stmt, 0)));
+            g_array_append_val (versions, version);
+          }
+        if (rc != SQLITE_DONE)
+          {
+            set_sqlite_error (self, error, rc, _("reading records"));
+            goto failed;
+          }
+      }
+      for (guint j = 0; j < gone->len; j++)
+        {
+          gboolean applied = FALSE;
+
+          if (!apply_tombstone (self, entity, g_ptr_array_index (gone, j),
+                                g_array_index (versions, gint64, j), &applied, error))
+            goto failed;
+          if (applied)
+            (*n_removed)++;
+        }
+    }
+  if (!crm_store_set_setting (self, "resync_pending", NULL, error))
     goto failed;
   return crm_store_commit (self, error);
 

@@ -109,5 +109,11 @@ gboolean    crm_store_set_setting        (CrmStore        *self,
                                           const char      *key,
                                           const char      *value,
                                           GError         **error);
+gboolean    crm_store_set_connection     (CrmStore        *self,
+                                          const char      *server_url,
+                                          const char      *username,
+                                          const char      *user_id,
+                                          const char      *tls_fingerprint,
+                                          GError         **error);
 
 G_END_DECLS

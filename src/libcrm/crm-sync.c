@@ -269,6 +269,22 @@ push (Pass          *pass,
 
 /* Pull ****************************************************************/
 
+static void
+remember_seen (GHashTable *seen,
+               JsonArray  *changes)
+{
+  for (guint i = 0; i < json_array_get_length (changes); i++)
+    {
+      JsonNode *node = json_array_get_element (changes, i);
+      JsonObject *change = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+      const char *entity = change ? json_object_get_string_member_with_default (change, "entity", NULL) : NULL;
+      const char *id = change ? json_object_get_string_member_with_default (change, "id", NULL) : NULL;
+
+      if (entity && id)
+        g_hash_table_add (seen, g_strconcat (entity, "/", id, NULL));
+    }
+}
+
 static gboolean
 pull (Pass     *pass,
       guint    *pulled,
@@ -276,6 +292,16 @@ pull (Pass     *pass,
 {
   gboolean restarted = FALSE;
   guint total = 0;
+  /* "entity/id" of everything a full resync brought, to tell at its end
+   * which records the server no longer has */
+  g_autoptr(GHashTable) seen = NULL;
+
+  if (_crm_store_resync_pending (pass->store))
+    {
+      if (!_crm_store_request_resync (pass->store, error))
+        return FALSE;
+      seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+    }
 
   for (;;)
     {
@@ -292,14 +318,18 @@ pull (Pass     *pass,
       guint applied = 0;
 
       reply = call (pass, "GET", path, NULL, &status, &local_error);
-      if (reply == NULL && status == 410 && !restarted)
+      /* 410: history was pruned past our cursor. 400 on a cursor we
+       * kept: it is not this server's (a reinstalled server). Either way
+       * start over from everything; rebasing keeps every pending edit. */
+      if (reply == NULL && !restarted &&
+          (status == 410 || (status == 400 && cursor != NULL && *cursor != '\0')))
         {
-          /* History was pruned past our cursor: start over; rebasing
-           * keeps every pending edit */
-          g_message ("The server asks for a full resync");
+          g_message ("The server asks for a full resync (HTTP %u)", status);
           restarted = TRUE;
-          if (!crm_store_set_setting (pass->store, "sync_cursor", "", error))
+          if (!_crm_store_request_resync (pass->store, error))
             return FALSE;
+          if (seen == NULL)
+            seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
           continue;
         }
       if (reply == NULL)
@@ -325,10 +355,19 @@ pull (Pass     *pass,
         return FALSE;
       failpoint ("page-applied");
       *pulled += applied;
+      if (seen)
+        remember_seen (seen, json_node_get_array (changes));
       if (pass->progress)
         pass->progress (*pulled, MAX (total, *pulled + (has_more ? pass->pull_page : 0)), pass->progress_data);
       if (!has_more)
-        return TRUE;
+        {
+          guint removed = 0;
+
+          if (seen && !_crm_store_sweep_unseen (pass->store, seen, &removed, error))
+            return FALSE;
+          *pulled += removed;
+          return TRUE;
+        }
     }
 }
 
