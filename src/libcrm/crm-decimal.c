@@ -542,6 +542,38 @@ crm_decimal_div (gint64        a,
 }
 
 gboolean
+crm_decimal_mul_div (gint64        a,
+                     gint64        b,
+                     gint64        c,
+                     CrmRounding   rounding,
+                     gint64       *out,
+                     GError      **error)
+{
+  gint64 result;
+
+  g_return_val_if_fail (rounding_is_valid (rounding), FALSE);
+  g_return_val_if_fail (out != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (c == 0)
+    {
+      g_set_error_literal (error, CRM_DECIMAL_ERROR, CRM_DECIMAL_ERROR_INVALID,
+                           _("cannot divide by zero"));
+      return FALSE;
+    }
+
+  /* at most 2^126 over a divisor of at least 1 */
+  if (!magnitude_to_int64 (((a < 0) != (b < 0)) != (c < 0),
+                           divide_rounded (magnitude_of (a) * magnitude_of (b),
+                                           magnitude_of (c), rounding),
+                           &result))
+    return set_overflow_error (error);
+
+  *out = result;
+  return TRUE;
+}
+
+gboolean
 crm_decimal_rescale (gint64        value,
                      guint         from_scale,
                      guint         to_scale,

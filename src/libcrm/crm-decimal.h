@@ -84,6 +84,15 @@ gboolean    crm_decimal_div           (gint64        a,
                                        CrmRounding   rounding,
                                        gint64       *out,
                                        GError      **error);
+/* a×b÷c on plain integers, rounded once: the 128-bit product is divided
+ * before any rounding, which shares a total out pro rata exactly. c == 0 is
+ * CRM_DECIMAL_ERROR_INVALID. */
+gboolean    crm_decimal_mul_div       (gint64        a,
+                                       gint64        b,
+                                       gint64        c,
+                                       CrmRounding   rounding,
+                                       gint64       *out,
+                                       GError      **error);
 gboolean    crm_decimal_rescale       (gint64        value,
                                        guint         from_scale,
                                        guint         to_scale,

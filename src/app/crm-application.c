@@ -1,0 +1,164 @@
+/* crm-application.c: the Crm application
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "crm-application"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "crm-application.h"
+#include "crm-store.h"
+#include "crm-window.h"
+
+struct _CrmApplication
+{
+  AdwApplication  parent_instance;
+
+  char           *data_dir;
+  char           *profile;
+};
+
+G_DEFINE_FINAL_TYPE (CrmApplication, crm_application, ADW_TYPE_APPLICATION)
+
+/* Actions *************************************************************/
+
+static void
+about_action_cb (GSimpleAction *action,
+                 GVariant      *parameter,
+                 gpointer       user_data)
+{
+  GtkApplication *app = user_data;
+  static const char *developers[] = { "The Crm authors", NULL };
+
+  adw_show_about_window (gtk_application_get_active_window (app),
+                         "application-name", _("Crm"),
+                         "application-icon", CRM_SCHEMA_ID,
+                         "version", PACKAGE_VERSION,
+                         "comments", _("Work your sales pipeline, contacts, quotes and forecast, online or offline."),
+                         "developer-name", _("The Crm authors"),
+                         "developers", developers,
+                         "license-type", GTK_LICENSE_GPL_3_0,
+                         "copyright", "© The Crm authors",
+                         NULL);
+}
+
+static void
+quit_action_cb (GSimpleAction *action,
+                GVariant      *parameter,
+                gpointer       user_data)
+{
+  GtkApplication *app = user_data;
+  GList *windows;
+
+  /* Closing each window stops its sync and demo server */
+  while ((windows = gtk_application_get_windows (app)))
+    gtk_window_destroy (windows->data);
+}
+
+static const GActionEntry app_actions[] = {
+  { "about", about_action_cb },
+  { "quit", quit_action_cb },
+};
+
+/* GApplication ********************************************************/
+
+static int
+crm_application_handle_local_options (GApplication *application,
+                                      GVariantDict *options)
+{
+  CrmApplication *self = CRM_APPLICATION (application);
+
+  g_variant_dict_lookup (options, "data-dir", "^ay", &self->data_dir);
+  g_variant_dict_lookup (options, "profile", "s", &self->profile);
+  if (self->profile && !crm_profile_name_is_valid (self->profile))
+    {
+      g_printerr (_("“%s” is not a valid profile name (use letters, digits, - and _)\n"), self->profile);
+      return 2;
+    }
+  /* Another data dir is another set of profiles: its own instance, e.g.
+   * the demo beside the user's own Crm */
+  if (self->data_dir || g_getenv ("CRM_DATA_DIR"))
+    g_application_set_flags (application, g_application_get_flags (application) | G_APPLICATION_NON_UNIQUE);
+  return G_APPLICATION_CLASS (crm_application_parent_class)->handle_local_options (application, options);
+}
+
+static void
+crm_application_startup (GApplication *application)
+{
+  static const char *quit_accels[] = { "<Primary>q", NULL };
+
+  G_APPLICATION_CLASS (crm_application_parent_class)->startup (application);
+
+  g_action_map_add_action_entries (G_ACTION_MAP (application), app_actions,
+                                   G_N_ELEMENTS (app_actions), application);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (application), "app.quit", quit_accels);
+  gtk_window_set_default_icon_name (CRM_SCHEMA_ID);
+}
+
+static void
+crm_application_activate (GApplication *application)
+{
+  CrmApplication *self = CRM_APPLICATION (application);
+  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (application));
+
+  if (window == NULL)
+    {
+      window = GTK_WINDOW (crm_window_new (GTK_APPLICATION (application)));
+      crm_window_open (CRM_WINDOW (window), self->data_dir, self->profile);
+    }
+  gtk_window_present (window);
+}
+
+/* GObject *************************************************************/
+
+static void
+crm_application_finalize (GObject *object)
+{
+  CrmApplication *self = CRM_APPLICATION (object);
+
+  g_free (self->data_dir);
+  g_free (self->profile);
+
+  G_OBJECT_CLASS (crm_application_parent_class)->finalize (object);
+}
+
+static void
+crm_application_class_init (CrmApplicationClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GApplicationClass *app_class = G_APPLICATION_CLASS (klass);
+
+  object_class->finalize = crm_application_finalize;
+  app_class->handle_local_options = crm_application_handle_local_options;
+  app_class->startup = crm_application_startup;
+  app_class->activate = crm_application_activate;
+}
+
+static void
+crm_application_init (CrmApplication *self)
+{
+  static const GOptionEntry entries[] = {
+    { "data-dir", 'd', 0, G_OPTION_ARG_FILENAME, NULL,
+      N_("Keep profiles in DIR (default: $CRM_DATA_DIR or ~/.local/share/org.example.Crm)"), N_("DIR") },
+    { "profile", 'p', 0, G_OPTION_ARG_STRING, NULL,
+      N_("Open the profile NAME (default: the last one used)"), N_("NAME") },
+    { NULL }
+  };
+
+  g_application_add_main_option_entries (G_APPLICATION (self), entries);
+}
+
+/* Public API **********************************************************/
+
+CrmApplication *
+crm_application_new (void)
+{
+  return g_object_new (CRM_TYPE_APPLICATION,
+                       "application-id", APP_ID,
+                       "flags", G_APPLICATION_DEFAULT_FLAGS,
+                       "resource-base-path", "/org/example/Crm",
+                       NULL);
+}

@@ -1,0 +1,375 @@
+/* crm-contacts-view.c: contacts and accounts, a list and a detail pane
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "crm-contacts"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "crm-contacts-view.h"
+#include "crm-record-detail.h"
+
+struct _CrmContactsView
+{
+  GtkWidget        parent_instance;
+
+  AdwLeaflet      *leaflet;
+  GtkToggleButton *contacts_toggle;
+  GtkToggleButton *accounts_toggle;
+  GtkSearchEntry  *search_entry;
+  GtkStack        *list_stack;
+  GtkListView     *list_view;
+  AdwStatusPage   *empty_page;
+  CrmRecordDetail *detail;
+
+  CrmContext      *context;
+  GListStore      *records;
+  GHashTable      *account_names;
+  const char      *entity;
+};
+
+G_DEFINE_FINAL_TYPE (CrmContactsView, crm_contacts_view, GTK_TYPE_WIDGET)
+
+enum {
+  RECORD_ACTIVATED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+/* Helpers *************************************************************/
+
+static char *
+contact_name (CrmRecord *record)
+{
+  const char *first = crm_record_get_string (record, "first_name");
+  const char *last = crm_record_get_string (record, "last_name");
+
+  if (first == NULL && last == NULL)
+    return g_strdup (_("Unnamed contact"));
+  return g_strdup_printf ("%s%s%s", first ? first : "", first && last ? " " : "", last ? last : "");
+}
+
+static void
+load_account_names (CrmContactsView *self)
+{
+  g_autoptr(GPtrArray) accounts = NULL;
+
+  g_hash_table_remove_all (self->account_names);
+  accounts = crm_store_list (crm_context_get_store (self->context), "accounts", NULL, 0, 0, NULL);
+  for (guint i = 0; accounts && i < accounts->len; i++)
+    {
+      CrmRecord *account = g_ptr_array_index (accounts, i);
+
+      g_hash_table_insert (self->account_names, g_strdup (crm_record_get_id (account)),
+                           crm_record_dup_title (account));
+    }
+}
+
+static void
+reload (CrmContactsView *self)
+{
+  g_autoptr(GPtrArray) records = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *text = gtk_editable_get_text (GTK_EDITABLE (self->search_entry));
+
+  if (self->context == NULL)
+    {
+      g_list_store_remove_all (self->records);
+      return;
+    }
+  load_account_names (self);
+  records = crm_store_list (crm_context_get_store (self->context), self->entity, text, 0, 0, &error);
+  if (records == NULL)
+    {
+      g_warning ("Listing %s: %s", self->entity, error->message);
+      records = g_ptr_array_new_with_free_func (g_object_unref);
+    }
+  g_list_store_splice (self->records, 0, g_list_model_get_n_items (G_LIST_MODEL (self->records)),
+                       records->pdata, records->len);
+
+  if (records->len == 0)
+    {
+      adw_status_page_set_description (self->empty_page,
+                                       *text ? _("No record matches every word you typed.")
+                                             : _("There are no records here yet."));
+      gtk_stack_set_visible_child_name (self->list_stack, "empty");
+    }
+  else
+    gtk_stack_set_visible_child_name (self->list_stack, "list");
+}
+
+/* Callbacks ***********************************************************/
+
+static void
+row_setup_cb (GtkSignalListItemFactory *factory,
+              GtkListItem              *item,
+              CrmContactsView          *self)
+{
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
+  GtkWidget *title = gtk_label_new (NULL);
+  GtkWidget *subtitle = gtk_label_new (NULL);
+
+  gtk_label_set_xalign (GTK_LABEL (title), 0);
+  gtk_label_set_ellipsize (GTK_LABEL (title), PANGO_ELLIPSIZE_END);
+  gtk_label_set_xalign (GTK_LABEL (subtitle), 0);
+  gtk_label_set_ellipsize (GTK_LABEL (subtitle), PANGO_ELLIPSIZE_END);
+  gtk_widget_add_css_class (subtitle, "caption");
+  gtk_widget_add_css_class (subtitle, "dim-label");
+  gtk_widget_set_margin_top (box, 4);
+  gtk_widget_set_margin_bottom (box, 4);
+  gtk_box_append (GTK_BOX (box), title);
+  gtk_box_append (GTK_BOX (box), subtitle);
+  gtk_list_item_set_child (item, box);
+}
+
+static void
+row_bind_cb (GtkSignalListItemFactory *factory,
+             GtkListItem              *item,
+             CrmContactsView          *self)
+{
+  GtkWidget *box = gtk_list_item_get_child (item);
+  GtkLabel *title = GTK_LABEL (gtk_widget_get_first_child (box));
+  GtkLabel *subtitle = GTK_LABEL (gtk_widget_get_last_child (box));
+  CrmRecord *record = gtk_list_item_get_item (item);
+  g_autofree char *name = NULL;
+  g_autofree char *detail = NULL;
+
+  if (g_str_equal (crm_record_get_entity (record)->name, "contacts"))
+    {
+      const char *job = crm_record_get_string (record, "title");
+      const char *account_id = crm_record_get_string (record, "account_id");
+      const char *account = account_id ? g_hash_table_lookup (self->account_names, account_id) : NULL;
+
+      name = contact_name (record);
+      if (job && account)
+        detail = g_strdup_printf (_("%s at %s"), job, account);
+      else
+        detail = g_strdup (job ? job : account);
+    }
+  else
+    {
+      name = crm_record_dup_title (record);
+      detail = g_strdup (crm_record_get_string (record, "industry"));
+    }
+  gtk_label_set_text (title, name);
+  gtk_label_set_text (subtitle, detail ? detail : "");
+  gtk_widget_set_visible (GTK_WIDGET (subtitle), detail != NULL);
+}
+
+static void
+row_activated_cb (CrmContactsView *self,
+                  guint            position)
+{
+  g_autoptr(CrmRecord) record = g_list_model_get_item (G_LIST_MODEL (self->records), position);
+
+  if (record == NULL)
+    return;
+  crm_record_detail_show (self->detail, self->entity, crm_record_get_id (record));
+  adw_leaflet_set_visible_child_name (self->leaflet, "detail");
+}
+
+static void
+entity_toggled_cb (CrmContactsView *self)
+{
+  crm_contacts_view_set_entity (self, gtk_toggle_button_get_active (self->contacts_toggle)
+                                        ? "contacts" : "accounts");
+}
+
+static void
+search_changed_cb (CrmContactsView *self)
+{
+  reload (self);
+}
+
+static void
+back_clicked_cb (CrmContactsView *self)
+{
+  adw_leaflet_navigate (self->leaflet, ADW_NAVIGATION_DIRECTION_BACK);
+}
+
+static void
+detail_record_activated_cb (CrmContactsView *self,
+                            const char      *entity,
+                            const char      *id)
+{
+  if (g_str_equal (entity, "contacts") || g_str_equal (entity, "accounts"))
+    crm_contacts_view_show_record (self, entity, id);
+  else
+    g_signal_emit (self, signals[RECORD_ACTIVATED], 0, entity, id);
+}
+
+/* GObject *************************************************************/
+
+static void
+crm_contacts_view_dispose (GObject *object)
+{
+  GtkWidget *child;
+  CrmContactsView *self = CRM_CONTACTS_VIEW (object);
+
+  if (self->context)
+    g_signal_handlers_disconnect_by_data (self->context, self);
+  g_clear_object (&self->context);
+  gtk_widget_dispose_template (GTK_WIDGET (self), CRM_TYPE_CONTACTS_VIEW);
+  /* The template's top widget is not bound, so not unparented above */
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))))
+    gtk_widget_unparent (child);
+  g_clear_object (&self->records);
+  g_clear_pointer (&self->account_names, g_hash_table_unref);
+
+  G_OBJECT_CLASS (crm_contacts_view_parent_class)->dispose (object);
+}
+
+static void
+crm_contacts_view_class_init (CrmContactsViewClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = crm_contacts_view_dispose;
+
+  /**
+   * CrmContactsView::record-activated:
+   *
+   * A linked record that this view does not show was chosen.
+   */
+  signals[RECORD_ACTIVATED] = g_signal_new ("record-activated",
+                                            G_TYPE_FROM_CLASS (klass),
+                                            G_SIGNAL_RUN_LAST,
+                                            0, NULL, NULL, NULL,
+                                            G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_STRING);
+
+  g_type_ensure (CRM_TYPE_RECORD_DETAIL);
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  gtk_widget_class_set_template_from_resource (widget_class, "/org/example/Crm/crm-contacts-view.ui");
+  gtk_widget_class_bind_template_child (widget_class, CrmContactsView, leaflet);
+  gtk_widget_class_bind_template_child (widget_class, CrmContactsView, contacts_toggle);
+  gtk_widget_class_bind_template_child (widget_class, CrmContactsView, accounts_toggle);
+  gtk_widget_class_bind_template_child (widget_class, CrmContactsView, search_entry);
+  gtk_widget_class_bind_template_child (widget_class, CrmContactsView, list_stack);
+  gtk_widget_class_bind_template_child (widget_class, CrmContactsView, list_view);
+  gtk_widget_class_bind_template_child (widget_class, CrmContactsView, empty_page);
+  gtk_widget_class_bind_template_child (widget_class, CrmContactsView, detail);
+  gtk_widget_class_bind_template_callback (widget_class, row_activated_cb);
+  gtk_widget_class_bind_template_callback (widget_class, entity_toggled_cb);
+  gtk_widget_class_bind_template_callback (widget_class, search_changed_cb);
+  gtk_widget_class_bind_template_callback (widget_class, back_clicked_cb);
+  gtk_widget_class_bind_template_callback (widget_class, detail_record_activated_cb);
+}
+
+static void
+crm_contacts_view_init (CrmContactsView *self)
+{
+  GtkListItemFactory *factory;
+
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  self->entity = "contacts";
+  self->records = g_list_store_new (CRM_TYPE_RECORD);
+  self->account_names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+
+  factory = gtk_signal_list_item_factory_new ();
+  g_signal_connect (factory, "setup", G_CALLBACK (row_setup_cb), self);
+  g_signal_connect (factory, "bind", G_CALLBACK (row_bind_cb), self);
+  gtk_list_view_set_factory (self->list_view, factory);
+  g_object_unref (factory);
+  {
+    g_autoptr(GtkSingleSelection) selection = gtk_single_selection_new (g_object_ref (G_LIST_MODEL (self->records)));
+
+    gtk_single_selection_set_autoselect (selection, FALSE);
+    gtk_single_selection_set_can_unselect (selection, TRUE);
+    gtk_list_view_set_model (self->list_view, GTK_SELECTION_MODEL (selection));
+  }
+}
+
+/* Public API **********************************************************/
+
+void
+crm_contacts_view_set_context (CrmContactsView *self,
+                               CrmContext      *context)
+{
+  g_return_if_fail (CRM_IS_CONTACTS_VIEW (self));
+
+  if (self->context)
+    g_signal_handlers_disconnect_by_data (self->context, self);
+  g_set_object (&self->context, context);
+  crm_record_detail_set_context (self->detail, context);
+  if (context)
+    g_signal_connect_swapped (context, "records-changed", G_CALLBACK (reload), self);
+  reload (self);
+}
+
+void
+crm_contacts_view_set_entity (CrmContactsView *self,
+                              const char      *entity)
+{
+  g_return_if_fail (CRM_IS_CONTACTS_VIEW (self));
+  g_return_if_fail (g_strcmp0 (entity, "contacts") == 0 || g_strcmp0 (entity, "accounts") == 0);
+
+  if (g_str_equal (entity, self->entity))
+    return;
+  self->entity = g_str_equal (entity, "contacts") ? "contacts" : "accounts";
+  gtk_toggle_button_set_active (g_str_equal (entity, "contacts") ? self->contacts_toggle : self->accounts_toggle,
+                                TRUE);
+  crm_record_detail_show (self->detail, NULL, NULL);
+  reload (self);
+}
+
+void
+crm_contacts_view_set_search (CrmContactsView *self,
+                              const char      *text)
+{
+  g_return_if_fail (CRM_IS_CONTACTS_VIEW (self));
+
+  gtk_editable_set_text (GTK_EDITABLE (self->search_entry), text);
+  /* At once, not after the entry's typing delay */
+  reload (self);
+}
+
+GListModel *
+crm_contacts_view_get_model (CrmContactsView *self)
+{
+  g_return_val_if_fail (CRM_IS_CONTACTS_VIEW (self), NULL);
+  return G_LIST_MODEL (self->records);
+}
+
+void
+crm_contacts_view_show_record (CrmContactsView *self,
+                               const char      *entity,
+                               const char      *id)
+{
+  GtkSelectionModel *selection;
+  guint n;
+
+  g_return_if_fail (CRM_IS_CONTACTS_VIEW (self));
+
+  crm_contacts_view_set_entity (self, entity);
+  if (*gtk_editable_get_text (GTK_EDITABLE (self->search_entry)))
+    crm_contacts_view_set_search (self, "");
+
+  selection = gtk_list_view_get_model (self->list_view);
+  n = g_list_model_get_n_items (G_LIST_MODEL (self->records));
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(CrmRecord) record = g_list_model_get_item (G_LIST_MODEL (self->records), i);
+
+      if (g_str_equal (crm_record_get_id (record), id))
+        {
+          gtk_selection_model_select_item (selection, i, TRUE);
+          gtk_widget_activate_action (GTK_WIDGET (self->list_view), "list.scroll-to-item", "u", i);
+          break;
+        }
+    }
+  crm_record_detail_show (self->detail, entity, id);
+  adw_leaflet_set_visible_child_name (self->leaflet, "detail");
+}
+
+const char *
+crm_contacts_view_get_detail_title (CrmContactsView *self)
+{
+  g_return_val_if_fail (CRM_IS_CONTACTS_VIEW (self), NULL);
+  return crm_record_detail_get_title (self->detail);
+}

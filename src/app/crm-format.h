@@ -1,0 +1,43 @@
+/* crm-format.h: how values of records read in the window
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include "crm-store.h"
+
+G_BEGIN_DECLS
+
+/* "€13,000.00" (@symbol) or "13,000.00 EUR"; @amount as the store keeps
+ * money ("13000.00"); %NULL when it does not parse */
+char       *crm_format_money        (const char *amount,
+                                     const char *currency,
+                                     gboolean    symbol);
+char       *crm_format_minor        (gint64      minor,
+                                     const char *currency,
+                                     gboolean    symbol);
+/* "Expected close date" for "expected_close_date", "Account" for "account_id" */
+char       *crm_format_field_label  (const char *name);
+/* "2025-12-02" as "2 Dec 2025" */
+char       *crm_format_date         (const char *date);
+/* A one-line text for any field value; "" for none */
+char       *crm_format_value        (JsonNode   *value);
+
+/* Exchange rates to the company currency, from the store's
+ * exchange_rates (the latest of each currency) */
+typedef struct _CrmRates CrmRates;
+
+CrmRates   *crm_rates_new           (CrmStore   *store);
+void        crm_rates_free          (CrmRates   *rates);
+const char *crm_rates_get_base      (CrmRates   *rates);
+/* @amount in @currency to minor units of @to; FALSE without a rate */
+gboolean    crm_rates_convert       (CrmRates   *rates,
+                                     const char *amount,
+                                     const char *currency,
+                                     const char *to,
+                                     gint64     *out_minor);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CrmRates, crm_rates_free)
+
+G_END_DECLS

@@ -1,0 +1,497 @@
+/* crm-pipeline-view.c: the deals, a column per stage
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "crm-pipeline"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "crm-format.h"
+#include "crm-money.h"
+#include "crm-pipeline-view.h"
+
+#define COLUMN_WIDTH 280
+
+typedef struct
+{
+  char       *stage_id;
+  char       *title;
+  char       *summary;
+  gboolean    closed;
+  GListStore *deals;
+  GtkWidget  *box;
+  GtkLabel   *title_label;
+  GtkLabel   *summary_label;
+} Column;
+
+struct _CrmPipelineView
+{
+  GtkWidget   parent_instance;
+
+  GtkStack   *stack;
+  GtkBox     *board;
+
+  CrmContext *context;
+  GPtrArray  *columns;       /* Column */
+  GHashTable *account_names; /* id → name */
+  GHashTable *user_names;    /* id → name */
+  char       *today;         /* YYYY-MM-DD */
+};
+
+G_DEFINE_FINAL_TYPE (CrmPipelineView, crm_pipeline_view, GTK_TYPE_WIDGET)
+
+enum {
+  RECORD_ACTIVATED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+typedef struct
+{
+  GtkLabel *name;
+  GtkLabel *account;
+  GtkLabel *amount;
+  GtkLabel *date;
+  GtkLabel *owner;
+  GtkLabel *flag;
+} Card;
+
+/* Helpers *************************************************************/
+
+static void
+column_free (Column *column)
+{
+  g_free (column->stage_id);
+  g_free (column->title);
+  g_free (column->summary);
+  g_clear_object (&column->deals);
+  g_free (column);
+}
+
+static GHashTable *
+load_names (CrmStore   *store,
+            const char *entity)
+{
+  GHashTable *names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  g_autoptr(GPtrArray) records = crm_store_list (store, entity, NULL, 0, 0, NULL);
+
+  for (guint i = 0; records && i < records->len; i++)
+    {
+      CrmRecord *record = g_ptr_array_index (records, i);
+
+      g_hash_table_insert (names, g_strdup (crm_record_get_id (record)), crm_record_dup_title (record));
+    }
+  return names;
+}
+
+static gint64
+probability_of (CrmRecord *deal,
+                CrmRecord *stage)
+{
+  const char *text = crm_record_get_string (deal, "probability");
+  gint64 value = 0;
+
+  if (text == NULL)
+    text = crm_record_get_string (stage, "probability");
+  if (text == NULL || !crm_decimal_parse (text, 2, &value, NULL))
+    return 0;
+  return value;
+}
+
+static gboolean
+is_true (CrmRecord  *record,
+         const char *field)
+{
+  JsonNode *value = crm_record_get_field (record, field);
+
+  return value && JSON_NODE_HOLDS_VALUE (value) &&
+         json_node_get_value_type (value) == G_TYPE_BOOLEAN && json_node_get_boolean (value);
+}
+
+/* Callbacks ***********************************************************/
+
+static void
+card_setup_cb (GtkSignalListItemFactory *factory,
+               GtkListItem              *item,
+               CrmPipelineView          *self)
+{
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 4);
+  GtkWidget *line = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  Card *card = g_new0 (Card, 1);
+
+  gtk_widget_add_css_class (box, "deal-card");
+  card->name = GTK_LABEL (gtk_label_new (NULL));
+  gtk_label_set_wrap (card->name, TRUE);
+  gtk_label_set_lines (card->name, 2);
+  gtk_label_set_ellipsize (card->name, PANGO_ELLIPSIZE_END);
+  gtk_label_set_xalign (card->name, 0);
+  gtk_widget_add_css_class (GTK_WIDGET (card->name), "heading");
+  card->account = GTK_LABEL (gtk_label_new (NULL));
+  gtk_label_set_xalign (card->account, 0);
+  gtk_label_set_ellipsize (card->account, PANGO_ELLIPSIZE_END);
+  gtk_widget_add_css_class (GTK_WIDGET (card->account), "dim-label");
+  card->amount = GTK_LABEL (gtk_label_new (NULL));
+  gtk_label_set_xalign (card->amount, 0);
+  gtk_widget_set_hexpand (GTK_WIDGET (card->amount), TRUE);
+  gtk_widget_add_css_class (GTK_WIDGET (card->amount), "numeric");
+  card->date = GTK_LABEL (gtk_label_new (NULL));
+  gtk_widget_add_css_class (GTK_WIDGET (card->date), "caption");
+  card->owner = GTK_LABEL (gtk_label_new (NULL));
+  gtk_label_set_xalign (card->owner, 0);
+  gtk_widget_add_css_class (GTK_WIDGET (card->owner), "caption");
+  gtk_widget_add_css_class (GTK_WIDGET (card->owner), "dim-label");
+  card->flag = GTK_LABEL (gtk_label_new (_("Close date has passed")));
+  gtk_label_set_xalign (card->flag, 0);
+  gtk_widget_add_css_class (GTK_WIDGET (card->flag), "caption");
+  gtk_widget_add_css_class (GTK_WIDGET (card->flag), "warning");
+
+  gtk_box_append (GTK_BOX (line), GTK_WIDGET (card->amount));
+  gtk_box_append (GTK_BOX (line), GTK_WIDGET (card->date));
+  gtk_box_append (GTK_BOX (box), GTK_WIDGET (card->name));
+  gtk_box_append (GTK_BOX (box), GTK_WIDGET (card->account));
+  gtk_box_append (GTK_BOX (box), line);
+  gtk_box_append (GTK_BOX (box), GTK_WIDGET (card->owner));
+  gtk_box_append (GTK_BOX (box), GTK_WIDGET (card->flag));
+  g_object_set_data_full (G_OBJECT (box), "card", card, g_free);
+  gtk_list_item_set_child (item, box);
+}
+
+static void
+card_bind_cb (GtkSignalListItemFactory *factory,
+              GtkListItem              *item,
+              CrmPipelineView          *self)
+{
+  GtkWidget *box = gtk_list_item_get_child (item);
+  Card *card = g_object_get_data (G_OBJECT (box), "card");
+  CrmRecord *deal = gtk_list_item_get_item (item);
+  const char *account_id = crm_record_get_string (deal, "account_id");
+  const char *close = crm_record_get_string (deal, "expected_close_date");
+  const char *account = account_id ? g_hash_table_lookup (self->account_names, account_id) : NULL;
+  const char *owner = crm_record_get_owner_id (deal) ? g_hash_table_lookup (self->user_names, crm_record_get_owner_id (deal)) : NULL;
+  gboolean closed = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (deal), "crm-closed-stage"));
+  g_autofree char *name = crm_record_dup_title (deal);
+  g_autofree char *amount = crm_format_money (crm_record_get_string (deal, "amount"),
+                                              crm_record_get_string (deal, "currency"),
+                                              crm_context_get_use_symbols (self->context));
+  g_autofree char *date = close ? crm_format_date (close) : NULL;
+  g_autofree char *accessible = NULL;
+  gboolean overdue = !closed && close && g_strcmp0 (close, self->today) < 0;
+
+  gtk_label_set_text (card->name, name);
+  gtk_label_set_text (card->account, account ? account : "");
+  gtk_widget_set_visible (GTK_WIDGET (card->account), account != NULL);
+  gtk_label_set_text (card->amount, amount ? amount : "");
+  gtk_label_set_text (card->date, date ? date : "");
+  gtk_label_set_text (card->owner, owner ? owner : "");
+  gtk_widget_set_visible (GTK_WIDGET (card->owner), owner != NULL);
+  gtk_widget_set_visible (GTK_WIDGET (card->flag), overdue);
+
+  accessible = g_strdup_printf ("%s, %s, %s", name, account ? account : "", amount ? amount : "");
+  gtk_accessible_update_property (GTK_ACCESSIBLE (box), GTK_ACCESSIBLE_PROPERTY_LABEL, accessible, -1);
+}
+
+static void
+deal_activated_cb (GtkListView     *list,
+                   guint            position,
+                   CrmPipelineView *self)
+{
+  g_autoptr(CrmRecord) deal = g_list_model_get_item (G_LIST_MODEL (gtk_list_view_get_model (list)), position);
+
+  if (deal)
+    g_signal_emit (self, signals[RECORD_ACTIVATED], 0, "opportunities", crm_record_get_id (deal));
+}
+
+/* Building ************************************************************/
+
+static Column *
+add_column (CrmPipelineView *self,
+            CrmRecord       *stage)
+{
+  Column *column = g_new0 (Column, 1);
+  GtkListItemFactory *factory = gtk_signal_list_item_factory_new ();
+  GtkWidget *header = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
+  GtkWidget *scroller = gtk_scrolled_window_new ();
+  GtkWidget *list;
+  g_autofree char *list_name = NULL;
+
+  column->stage_id = g_strdup (crm_record_get_id (stage));
+  column->title = crm_record_dup_title (stage);
+  column->deals = g_list_store_new (CRM_TYPE_RECORD);
+
+  column->box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
+  gtk_widget_set_size_request (column->box, COLUMN_WIDTH, -1);
+  gtk_widget_add_css_class (column->box, "pipeline-column");
+
+  column->title_label = GTK_LABEL (gtk_label_new (column->title));
+  gtk_label_set_xalign (column->title_label, 0);
+  gtk_widget_add_css_class (GTK_WIDGET (column->title_label), "heading");
+  column->summary_label = GTK_LABEL (gtk_label_new (NULL));
+  gtk_label_set_xalign (column->summary_label, 0);
+  gtk_label_set_wrap (column->summary_label, TRUE);
+  gtk_widget_add_css_class (GTK_WIDGET (column->summary_label), "caption");
+  gtk_widget_add_css_class (GTK_WIDGET (column->summary_label), "dim-label");
+  gtk_widget_set_margin_start (header, 6);
+  gtk_widget_set_margin_end (header, 6);
+  gtk_widget_set_margin_top (header, 4);
+  gtk_box_append (GTK_BOX (header), GTK_WIDGET (column->title_label));
+  gtk_box_append (GTK_BOX (header), GTK_WIDGET (column->summary_label));
+
+  g_signal_connect (factory, "setup", G_CALLBACK (card_setup_cb), self);
+  g_signal_connect (factory, "bind", G_CALLBACK (card_bind_cb), self);
+  list = gtk_list_view_new (GTK_SELECTION_MODEL (gtk_no_selection_new (g_object_ref (G_LIST_MODEL (column->deals)))),
+                            factory);
+  gtk_list_view_set_single_click_activate (GTK_LIST_VIEW (list), TRUE);
+  list_name = g_strdup_printf (_("%s deals"), column->title);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (list), GTK_ACCESSIBLE_PROPERTY_LABEL, list_name, -1);
+  g_signal_connect (list, "activate", G_CALLBACK (deal_activated_cb), self);
+
+  gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (scroller), GTK_POLICY_NEVER, GTK_POLICY_AUTOMATIC);
+  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scroller), list);
+  gtk_widget_set_vexpand (scroller, TRUE);
+
+  gtk_box_append (GTK_BOX (column->box), header);
+  gtk_box_append (GTK_BOX (column->box), scroller);
+  gtk_box_append (self->board, column->box);
+  g_ptr_array_add (self->columns, column);
+  return column;
+}
+
+static gboolean
+same_stages (CrmPipelineView *self,
+             GPtrArray       *stages)
+{
+  if (stages->len != self->columns->len)
+    return FALSE;
+  for (guint i = 0; i < stages->len; i++)
+    {
+      Column *column = g_ptr_array_index (self->columns, i);
+      g_autofree char *title = crm_record_dup_title (g_ptr_array_index (stages, i));
+
+      if (g_strcmp0 (column->stage_id, crm_record_get_id (g_ptr_array_index (stages, i))) != 0 ||
+          g_strcmp0 (column->title, title) != 0)
+        return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+reload (CrmPipelineView *self)
+{
+  CrmStore *store;
+  g_autoptr(GPtrArray) stages = NULL;
+  g_autoptr(GPtrArray) deals = NULL;
+  g_autoptr(CrmRates) rates = NULL;
+  g_autoptr(GHashTable) by_stage = NULL;
+  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+  gboolean symbols;
+
+  if (self->context == NULL)
+    return;
+  store = crm_context_get_store (self->context);
+  symbols = crm_context_get_use_symbols (self->context);
+
+  g_clear_pointer (&self->account_names, g_hash_table_unref);
+  g_clear_pointer (&self->user_names, g_hash_table_unref);
+  self->account_names = load_names (store, "accounts");
+  self->user_names = load_names (store, "users");
+  g_free (self->today);
+  self->today = g_date_time_format (now, "%Y-%m-%d");
+  rates = crm_rates_new (store);
+
+  stages = crm_store_list (store, "stages", NULL, 0, 0, NULL);
+  deals = crm_store_list (store, "opportunities", NULL, 0, 0, NULL);
+  if (stages == NULL || stages->len == 0 || deals == NULL)
+    {
+      gtk_stack_set_visible_child_name (self->stack, "empty");
+      return;
+    }
+
+  if (!same_stages (self, stages))
+    {
+      GtkWidget *child;
+
+      while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->board))))
+        gtk_box_remove (self->board, child);
+      g_ptr_array_set_size (self->columns, 0);
+      for (guint i = 0; i < stages->len; i++)
+        add_column (self, g_ptr_array_index (stages, i));
+    }
+
+  by_stage = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) g_ptr_array_unref);
+  for (guint i = 0; i < stages->len; i++)
+    g_hash_table_insert (by_stage, (gpointer) crm_record_get_id (g_ptr_array_index (stages, i)),
+                         g_ptr_array_new ());
+  for (guint i = 0; i < deals->len; i++)
+    {
+      CrmRecord *deal = g_ptr_array_index (deals, i);
+      GPtrArray *bucket = g_hash_table_lookup (by_stage, crm_record_get_string (deal, "stage_id"));
+
+      if (bucket)
+        g_ptr_array_add (bucket, deal);
+    }
+
+  for (guint i = 0; i < stages->len; i++)
+    {
+      CrmRecord *stage = g_ptr_array_index (stages, i);
+      Column *column = g_ptr_array_index (self->columns, i);
+      GPtrArray *bucket = g_hash_table_lookup (by_stage, crm_record_get_id (stage));
+      const char *base = crm_rates_get_base (rates);
+      gint64 total = 0, weighted = 0;
+      guint unconverted = 0;
+      g_autofree char *total_text = NULL;
+      g_autofree char *weighted_text = NULL;
+      g_autofree char *count_text = NULL;
+
+      column->closed = is_true (stage, "is_won") || is_true (stage, "is_lost");
+      for (guint j = 0; j < bucket->len; j++)
+        {
+          CrmRecord *deal = g_ptr_array_index (bucket, j);
+          gint64 minor;
+          CrmMoney money, part;
+
+          g_object_set_data (G_OBJECT (deal), "crm-closed-stage", GINT_TO_POINTER (column->closed));
+          if (!crm_rates_convert (rates, crm_record_get_string (deal, "amount"),
+                                  crm_record_get_string (deal, "currency"), base, &minor))
+            {
+              unconverted++;
+              continue;
+            }
+          crm_money_init (&money, minor, base);
+          total += minor;
+          if (crm_money_multiply (&money, probability_of (deal, stage), 4, CRM_ROUND_HALF_EVEN, &part, NULL))
+            weighted += part.minor;
+        }
+
+      count_text = g_strdup_printf (ngettext ("%u deal", "%u deals", bucket->len), bucket->len);
+      total_text = crm_format_minor (total, base, symbols);
+      weighted_text = crm_format_minor (weighted, base, symbols);
+      g_free (column->summary);
+      if (column->closed)
+        column->summary = g_strdup_printf ("%s · %s", count_text, total_text);
+      else
+        column->summary = g_strdup_printf (_("%s · %s · %s weighted"), count_text, total_text, weighted_text);
+      if (unconverted)
+        {
+          g_autofree char *summary = g_steal_pointer (&column->summary);
+
+          column->summary = g_strdup_printf (ngettext ("%s (%u deal without an exchange rate left out)",
+                                                       "%s (%u deals without an exchange rate left out)",
+                                                       unconverted), summary, unconverted);
+        }
+      gtk_label_set_text (column->summary_label, column->summary);
+      g_list_store_splice (column->deals, 0, g_list_model_get_n_items (G_LIST_MODEL (column->deals)),
+                           bucket->pdata, bucket->len);
+    }
+  gtk_stack_set_visible_child_name (self->stack, "board");
+}
+
+/* GObject *************************************************************/
+
+static void
+crm_pipeline_view_dispose (GObject *object)
+{
+  GtkWidget *child;
+  CrmPipelineView *self = CRM_PIPELINE_VIEW (object);
+
+  crm_pipeline_view_set_context (self, NULL);
+  gtk_widget_dispose_template (GTK_WIDGET (self), CRM_TYPE_PIPELINE_VIEW);
+  /* The template's top widget is not bound, so not unparented above */
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))))
+    gtk_widget_unparent (child);
+  g_clear_pointer (&self->columns, g_ptr_array_unref);
+  g_clear_pointer (&self->account_names, g_hash_table_unref);
+  g_clear_pointer (&self->user_names, g_hash_table_unref);
+  g_clear_pointer (&self->today, g_free);
+
+  G_OBJECT_CLASS (crm_pipeline_view_parent_class)->dispose (object);
+}
+
+static void
+crm_pipeline_view_class_init (CrmPipelineViewClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = crm_pipeline_view_dispose;
+
+  /**
+   * CrmPipelineView::record-activated:
+   *
+   * A deal was clicked.
+   */
+  signals[RECORD_ACTIVATED] = g_signal_new ("record-activated",
+                                            G_TYPE_FROM_CLASS (klass),
+                                            G_SIGNAL_RUN_LAST,
+                                            0, NULL, NULL, NULL,
+                                            G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_STRING);
+
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  gtk_widget_class_set_template_from_resource (widget_class, "/org/example/Crm/crm-pipeline-view.ui");
+  gtk_widget_class_bind_template_child (widget_class, CrmPipelineView, stack);
+  gtk_widget_class_bind_template_child (widget_class, CrmPipelineView, board);
+}
+
+static void
+crm_pipeline_view_init (CrmPipelineView *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+  self->columns = g_ptr_array_new_with_free_func ((GDestroyNotify) column_free);
+  self->account_names = g_hash_table_new (g_str_hash, g_str_equal);
+  self->user_names = g_hash_table_new (g_str_hash, g_str_equal);
+}
+
+/* Public API **********************************************************/
+
+void
+crm_pipeline_view_set_context (CrmPipelineView *self,
+                               CrmContext      *context)
+{
+  g_return_if_fail (CRM_IS_PIPELINE_VIEW (self));
+
+  if (self->context)
+    g_signal_handlers_disconnect_by_data (self->context, self);
+  g_set_object (&self->context, context);
+  if (context)
+    {
+      g_signal_connect_swapped (context, "records-changed", G_CALLBACK (reload), self);
+      reload (self);
+    }
+}
+
+guint
+crm_pipeline_view_get_n_columns (CrmPipelineView *self)
+{
+  g_return_val_if_fail (CRM_IS_PIPELINE_VIEW (self), 0);
+  return self->columns->len;
+}
+
+const char *
+crm_pipeline_view_get_column_title (CrmPipelineView *self,
+                                    guint            column)
+{
+  g_return_val_if_fail (CRM_IS_PIPELINE_VIEW (self), NULL);
+  g_return_val_if_fail (column < self->columns->len, NULL);
+  return ((Column *) g_ptr_array_index (self->columns, column))->title;
+}
+
+GListModel *
+crm_pipeline_view_get_column_model (CrmPipelineView *self,
+                                    guint            column)
+{
+  g_return_val_if_fail (CRM_IS_PIPELINE_VIEW (self), NULL);
+  g_return_val_if_fail (column < self->columns->len, NULL);
+  return G_LIST_MODEL (((Column *) g_ptr_array_index (self->columns, column))->deals);
+}
+
+const char *
+crm_pipeline_view_get_column_summary (CrmPipelineView *self,
+                                      guint            column)
+{
+  g_return_val_if_fail (CRM_IS_PIPELINE_VIEW (self), NULL);
+  g_return_val_if_fail (column < self->columns->len, NULL);
+  return ((Column *) g_ptr_array_index (self->columns, column))->summary;
+}

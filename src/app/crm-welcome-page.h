@@ -1,0 +1,24 @@
+/* crm-welcome-page.h: first run: connect to a server or try the demo
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <adwaita.h>
+
+G_BEGIN_DECLS
+
+#define CRM_TYPE_WELCOME_PAGE (crm_welcome_page_get_type ())
+
+G_DECLARE_FINAL_TYPE (CrmWelcomePage, crm_welcome_page, CRM, WELCOME_PAGE, GtkWidget)
+
+GtkWidget *crm_welcome_page_new          (void);
+/* (nullable): profiles go to the default data dir */
+void       crm_welcome_page_set_data_dir (CrmWelcomePage *self,
+                                          const char     *data_dir);
+/* Shows a message on the page, e.g. why a profile did not open */
+void       crm_welcome_page_show_error   (CrmWelcomePage *self,
+                                          const char     *message);
+
+G_END_DECLS

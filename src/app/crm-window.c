@@ -1,0 +1,389 @@
+/* crm-window.c: the main window
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "crm-window"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "crm-contacts-view.h"
+#include "crm-forecast-view.h"
+#include "crm-pipeline-view.h"
+#include "crm-profile.h"
+#include "crm-quotes-view.h"
+#include "crm-record-window.h"
+#include "crm-search-window.h"
+#include "crm-sync-indicator.h"
+#include "crm-welcome-page.h"
+#include "crm-window-private.h"
+
+struct _CrmWindow
+{
+  AdwApplicationWindow  parent_instance;
+
+  GtkStack             *pages;
+  AdwStatusPage        *loading_status;
+  CrmWelcomePage       *welcome_page;
+  AdwViewStack         *view_stack;
+  CrmSyncIndicator     *sync_indicator;
+  GtkRevealer          *offline_revealer;
+  CrmPipelineView      *pipeline_view;
+  CrmContactsView      *contacts_view;
+  CrmQuotesView        *quotes_view;
+  CrmForecastView      *forecast_view;
+
+  GSettings            *settings;
+  GCancellable         *cancellable;
+  CrmContext           *context;
+  char                 *data_dir;
+};
+
+G_DEFINE_FINAL_TYPE (CrmWindow, crm_window, ADW_TYPE_APPLICATION_WINDOW)
+
+/* Helpers *************************************************************/
+
+static void
+update_offline (CrmWindow *self)
+{
+  gtk_revealer_set_reveal_child (self->offline_revealer,
+                                 self->context &&
+                                 crm_context_get_sync_state (self->context) == CRM_SYNC_STATE_OFFLINE);
+}
+
+static void
+sync_state_changed_cb (CrmWindow *self)
+{
+  update_offline (self);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.sync",
+                                 crm_context_get_sync_state (self->context) != CRM_SYNC_STATE_LOCAL);
+}
+
+static void
+set_context (CrmWindow  *self,
+             CrmContext *context)
+{
+  if (self->context)
+    {
+      g_signal_handlers_disconnect_by_data (self->context, self);
+      crm_context_shutdown (self->context);
+    }
+  g_set_object (&self->context, context);
+
+  crm_sync_indicator_set_context (self->sync_indicator, context);
+  crm_pipeline_view_set_context (self->pipeline_view, context);
+  crm_contacts_view_set_context (self->contacts_view, context);
+  crm_quotes_view_set_context (self->quotes_view, context);
+  crm_forecast_view_set_context (self->forecast_view, context);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.search", context != NULL);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.sync", context != NULL);
+
+  if (context == NULL)
+    return;
+  g_signal_connect_swapped (context, "notify::sync-state", G_CALLBACK (sync_state_changed_cb), self);
+  update_offline (self);
+  g_settings_set_string (self->settings, "last-profile", crm_context_get_profile (context));
+  gtk_stack_set_visible_child_name (self->pages, "main");
+  crm_context_sync (context);
+}
+
+static void
+show_welcome (CrmWindow  *self,
+              const char *message)
+{
+  set_context (self, NULL);
+  crm_welcome_page_set_data_dir (self->welcome_page, self->data_dir);
+  if (message)
+    crm_welcome_page_show_error (self->welcome_page, message);
+  gtk_stack_set_visible_child_name (self->pages, "welcome");
+}
+
+/* Callbacks ***********************************************************/
+
+static void
+context_opened_cb (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(CrmWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CrmContext) context = crm_context_open_finish (result, &error);
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  if (context == NULL)
+    {
+      g_autofree char *message = g_strdup_printf (_("The profile could not be opened: %s"), error->message);
+
+      show_welcome (self, message);
+      return;
+    }
+  set_context (self, context);
+}
+
+static void
+profile_ready_cb (CrmWindow   *self,
+                  const char  *profile,
+                  GSubprocess *server)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = NULL;
+  g_autoptr(CrmStore) store = NULL;
+  g_autoptr(CrmContext) context = NULL;
+
+  if (!(path = crm_store_dup_profile_path (self->data_dir, profile, &error)) ||
+      !(store = crm_store_open (path, &error)))
+    {
+      if (server)
+        g_subprocess_force_exit (server);
+      crm_welcome_page_show_error (self->welcome_page, error->message);
+      return;
+    }
+  context = crm_context_new (self->data_dir, profile, store, server);
+  set_context (self, context);
+}
+
+static void
+record_activated_cb (CrmWindow  *self,
+                     const char *entity,
+                     const char *id)
+{
+  _crm_window_show_record (self, entity, id);
+}
+
+static void
+search_action_cb (GtkWidget  *widget,
+                  const char *action_name,
+                  GVariant   *parameter)
+{
+  CrmWindow *self = CRM_WINDOW (widget);
+  GtkWindow *search;
+
+  if (self->context == NULL)
+    return;
+  search = crm_search_window_new (self->context, GTK_WINDOW (self));
+  g_signal_connect_object (search, "record-activated", G_CALLBACK (record_activated_cb),
+                           self, G_CONNECT_SWAPPED);
+  gtk_window_present (search);
+}
+
+static void
+show_view_action_cb (GtkWidget  *widget,
+                     const char *action_name,
+                     GVariant   *parameter)
+{
+  CrmWindow *self = CRM_WINDOW (widget);
+
+  if (self->context)
+    adw_view_stack_set_visible_child_name (self->view_stack, g_variant_get_string (parameter, NULL));
+}
+
+static void
+sync_action_cb (GtkWidget  *widget,
+                const char *action_name,
+                GVariant   *parameter)
+{
+  CrmWindow *self = CRM_WINDOW (widget);
+
+  if (self->context)
+    crm_context_sync (self->context);
+}
+
+/* GObject *************************************************************/
+
+static gboolean
+crm_window_close_request (GtkWindow *window)
+{
+  CrmWindow *self = CRM_WINDOW (window);
+
+  g_cancellable_cancel (self->cancellable);
+  if (self->context)
+    crm_context_shutdown (self->context);
+  return GTK_WINDOW_CLASS (crm_window_parent_class)->close_request (window);
+}
+
+static void
+crm_window_dispose (GObject *object)
+{
+  CrmWindow *self = CRM_WINDOW (object);
+
+  g_cancellable_cancel (self->cancellable);
+  if (self->context)
+    {
+      g_signal_handlers_disconnect_by_data (self->context, self);
+      crm_context_shutdown (self->context);
+    }
+  gtk_widget_dispose_template (GTK_WIDGET (self), CRM_TYPE_WINDOW);
+  g_clear_object (&self->context);
+  g_clear_object (&self->settings);
+  g_clear_object (&self->cancellable);
+
+  G_OBJECT_CLASS (crm_window_parent_class)->dispose (object);
+}
+
+static void
+crm_window_finalize (GObject *object)
+{
+  CrmWindow *self = CRM_WINDOW (object);
+
+  g_free (self->data_dir);
+
+  G_OBJECT_CLASS (crm_window_parent_class)->finalize (object);
+}
+
+static void
+crm_window_class_init (CrmWindowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  GtkWindowClass *window_class = GTK_WINDOW_CLASS (klass);
+
+  object_class->dispose = crm_window_dispose;
+  object_class->finalize = crm_window_finalize;
+  window_class->close_request = crm_window_close_request;
+
+  g_type_ensure (CRM_TYPE_WELCOME_PAGE);
+  g_type_ensure (CRM_TYPE_SYNC_INDICATOR);
+  g_type_ensure (CRM_TYPE_PIPELINE_VIEW);
+  g_type_ensure (CRM_TYPE_CONTACTS_VIEW);
+  g_type_ensure (CRM_TYPE_QUOTES_VIEW);
+  g_type_ensure (CRM_TYPE_FORECAST_VIEW);
+
+  gtk_widget_class_set_template_from_resource (widget_class, "/org/example/Crm/crm-window.ui");
+  gtk_widget_class_bind_template_child (widget_class, CrmWindow, pages);
+  gtk_widget_class_bind_template_child (widget_class, CrmWindow, loading_status);
+  gtk_widget_class_bind_template_child (widget_class, CrmWindow, welcome_page);
+  gtk_widget_class_bind_template_child (widget_class, CrmWindow, view_stack);
+  gtk_widget_class_bind_template_child (widget_class, CrmWindow, sync_indicator);
+  gtk_widget_class_bind_template_child (widget_class, CrmWindow, offline_revealer);
+  gtk_widget_class_bind_template_child (widget_class, CrmWindow, pipeline_view);
+  gtk_widget_class_bind_template_child (widget_class, CrmWindow, contacts_view);
+  gtk_widget_class_bind_template_child (widget_class, CrmWindow, quotes_view);
+  gtk_widget_class_bind_template_child (widget_class, CrmWindow, forecast_view);
+  gtk_widget_class_bind_template_callback (widget_class, profile_ready_cb);
+  gtk_widget_class_bind_template_callback (widget_class, record_activated_cb);
+
+  gtk_widget_class_install_action (widget_class, "win.search", NULL, search_action_cb);
+  gtk_widget_class_install_action (widget_class, "win.sync", NULL, sync_action_cb);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_k, GDK_CONTROL_MASK, "win.search", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F5, 0, "win.sync", NULL);
+  gtk_widget_class_install_action (widget_class, "win.show-view", "s", show_view_action_cb);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_1, GDK_ALT_MASK, "win.show-view", "s", "pipeline");
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_2, GDK_ALT_MASK, "win.show-view", "s", "contacts");
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_3, GDK_ALT_MASK, "win.show-view", "s", "quotes");
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_4, GDK_ALT_MASK, "win.show-view", "s", "forecast");
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_w, GDK_CONTROL_MASK, "window.close", NULL);
+}
+
+static void
+crm_window_init (CrmWindow *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  self->cancellable = g_cancellable_new ();
+  self->settings = g_settings_new (CRM_SCHEMA_ID);
+  g_settings_bind (self->settings, "window-width", self, "default-width", G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (self->settings, "window-height", self, "default-height", G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (self->settings, "window-maximized", self, "maximized", G_SETTINGS_BIND_DEFAULT);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.search", FALSE);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.sync", FALSE);
+}
+
+/* Public API **********************************************************/
+
+CrmWindow *
+crm_window_new (GtkApplication *application)
+{
+  return g_object_new (CRM_TYPE_WINDOW, "application", application, NULL);
+}
+
+void
+crm_window_open (CrmWindow  *self,
+                 const char *data_dir,
+                 const char *profile)
+{
+  g_auto(GStrv) profiles = NULL;
+  g_autofree char *last = NULL;
+  g_autofree char *title = NULL;
+
+  g_return_if_fail (CRM_IS_WINDOW (self));
+
+  g_free (self->data_dir);
+  self->data_dir = g_strdup (data_dir);
+
+  profiles = crm_profile_list (data_dir);
+  if (profile == NULL)
+    {
+      last = g_settings_get_string (self->settings, "last-profile");
+      if (*last && g_strv_contains ((const char * const *) profiles, last))
+        profile = last;
+      else
+        profile = profiles[0];
+    }
+  if (profile == NULL)
+    {
+      show_welcome (self, NULL);
+      return;
+    }
+
+  title = g_strdup_printf (_("Opening “%s”…"), profile);
+  adw_status_page_set_title (self->loading_status, title);
+  gtk_stack_set_visible_child_name (self->pages, "loading");
+  crm_context_open_async (data_dir, profile, self->cancellable, context_opened_cb, g_object_ref (self));
+}
+
+const char *
+_crm_window_get_page (CrmWindow *self)
+{
+  return gtk_stack_get_visible_child_name (self->pages);
+}
+
+CrmContext *
+_crm_window_get_context (CrmWindow *self)
+{
+  return self->context;
+}
+
+GtkWidget *
+_crm_window_get_view (CrmWindow  *self,
+                      const char *name)
+{
+  return adw_view_stack_get_child_by_name (self->view_stack, name);
+}
+
+const char *
+_crm_window_get_visible_view (CrmWindow *self)
+{
+  return adw_view_stack_get_visible_child_name (self->view_stack);
+}
+
+GtkWidget *
+_crm_window_get_welcome (CrmWindow *self)
+{
+  return GTK_WIDGET (self->welcome_page);
+}
+
+void
+_crm_window_show_record (CrmWindow  *self,
+                         const char *entity,
+                         const char *id)
+{
+  GtkWindow *window;
+
+  g_return_if_fail (CRM_IS_WINDOW (self));
+
+  if (self->context == NULL)
+    return;
+  if (g_str_equal (entity, "contacts") || g_str_equal (entity, "accounts"))
+    {
+      adw_view_stack_set_visible_child_name (self->view_stack, "contacts");
+      crm_contacts_view_show_record (self->contacts_view, entity, id);
+      return;
+    }
+  window = crm_record_window_new (self->context, entity, id, GTK_WINDOW (self));
+  g_signal_connect_object (window, "record-activated", G_CALLBACK (record_activated_cb),
+                           self, G_CONNECT_SWAPPED);
+  gtk_window_present (window);
+}
