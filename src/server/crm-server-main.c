@@ -60,7 +60,9 @@ static gboolean
 quit_cb (gpointer user_data)
 {
   g_main_loop_quit (user_data);
-  return G_SOURCE_REMOVE;
+  /* Stay installed: a second signal while stopping must not kill the
+   * process before the logins in flight are answered */
+  return G_SOURCE_CONTINUE;
 }
 
 static int
@@ -79,15 +81,17 @@ run_server (CrmServerDb *db)
                           tls_cert, tls_key, &error))
     return fail (1, error->message);
 
+  /* Each request commits before it is answered, so stopping between
+   * requests loses nothing that was acknowledged. Installed before the
+   * "Listening" line, which is when a supervisor may already stop us. */
+  g_unix_signal_add (SIGTERM, quit_cb, loop);
+  g_unix_signal_add (SIGINT, quit_cb, loop);
+
   url = crm_server_dup_url (server);
   /* Scripts and tests wait for this line to learn the port */
   g_print ("Listening on %s\n", url);
   fflush (stdout);
 
-  /* Each request commits before it is answered, so stopping between
-   * requests loses nothing that was acknowledged. */
-  g_unix_signal_add (SIGTERM, quit_cb, loop);
-  g_unix_signal_add (SIGINT, quit_cb, loop);
   g_main_loop_run (loop);
   g_printerr ("crm-server: stopping\n");
   /* A password check still running in a worker thread reads the
