@@ -81,3 +81,20 @@ crm_json_parse (const char  *data,
     }
   return json_node_copy (json_parser_get_root (parser));
 }
+
+/**
+ * crm_json_object_get_string:
+ *
+ * Returns: (nullable): the member's string, or %NULL when @object has no
+ *   such member or it is not a string
+ */
+const char *
+crm_json_object_get_string (JsonObject *object,
+                            const char *name)
+{
+  JsonNode *node = json_object_get_member (object, name);
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
+    return NULL;
+  return json_node_get_string (node);
+}

@@ -17,4 +17,9 @@ JsonNode *crm_json_parse (const char  *data,
                           gsize        length,
                           GError     **error);
 
+/* A string member, or NULL when it is missing or holds another type
+ * (json-glib warns when asked for a string a member does not hold) */
+const char *crm_json_object_get_string (JsonObject *object,
+                                        const char *name);
+
 G_END_DECLS

@@ -18,6 +18,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "crm-entity.h"
+#include "crm-json.h"
 #include "crm-server-sync.h"
 
 G_DEFINE_QUARK (crm-server-error-quark, crm_server_error)
@@ -676,17 +677,6 @@ apply_delete (CrmServerDb        *db,
   return result_to_json (&r);
 }
 
-static const char *
-member_string (JsonObject *object,
-               const char *name)
-{
-  JsonNode *node = json_object_get_member (object, name);
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
-    return NULL;
-  return json_node_get_string (node);
-}
-
 /* Checks a mutation's shape; returns a message for the client or NULL */
 static char *
 check_mutation (JsonObject  *mutation,
@@ -695,11 +685,11 @@ check_mutation (JsonObject  *mutation,
 {
   JsonNode *base = json_object_get_member (mutation, "base_version");
   JsonNode *fields = json_object_get_member (mutation, "fields");
-  const char *op = member_string (mutation, "op");
-  const char *id = member_string (mutation, "id");
+  const char *op = crm_json_object_get_string (mutation, "op");
+  const char *id = crm_json_object_get_string (mutation, "id");
   g_autoptr(GError) error = NULL;
 
-  if (!crm_entity_lookup_checked (member_string (mutation, "entity"), &error))
+  if (!crm_entity_lookup_checked (crm_json_object_get_string (mutation, "entity"), &error))
     return g_strdup (error->message);
   if (id == NULL || !crm_is_uuid (id))
     return g_strdup (_("id: must be a UUID"));
@@ -748,7 +738,7 @@ crm_server_apply (CrmServerDb      *db,
                   JsonObject       *mutation,
                   GError          **error)
 {
-  const char *mutation_id = member_string (mutation, "mutation_id");
+  const char *mutation_id = crm_json_object_get_string (mutation, "mutation_id");
   g_autofree char *key = NULL;
   g_autofree char *stored = NULL;
   g_autofree char *problem = NULL;
@@ -776,8 +766,8 @@ crm_server_apply (CrmServerDb      *db,
     result = rejected (mutation_id, "%s", problem);
   else
     {
-      entity = crm_entity_lookup (member_string (mutation, "entity"));
-      id = member_string (mutation, "id");
+      entity = crm_entity_lookup (crm_json_object_get_string (mutation, "entity"));
+      id = crm_json_object_get_string (mutation, "id");
       fields = json_object_get_member (mutation, "fields") && JSON_NODE_HOLDS_OBJECT (json_object_get_member (mutation, "fields"))
         ? json_object_get_object_member (mutation, "fields") : no_fields;
       row = crm_server_db_get_row (db, entity->name, id, error);

@@ -36,19 +36,6 @@ G_DEFINE_FINAL_TYPE (CrmServer, crm_server, G_TYPE_OBJECT)
 
 /* Responses ***********************************************************/
 
-/* A string member of a client's body, or NULL when it is missing or of
- * another type (json-glib warns when asked for a string it does not hold) */
-static const char *
-string_member (JsonObject *object,
-               const char *name)
-{
-  JsonNode *node = json_object_get_member (object, name);
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
-    return NULL;
-  return json_node_get_string (node);
-}
-
 static void
 respond_text (SoupServerMessage *msg,
               guint              status,
@@ -334,8 +321,8 @@ handle_token (CrmServer         *self,
     {
       JsonObject *object = json_node_get_object (body);
 
-      username = string_member (object, "username");
-      password = string_member (object, "password");
+      username = crm_json_object_get_string (object, "username");
+      password = crm_json_object_get_string (object, "password");
     }
   if (username == NULL || password == NULL)
     return fail (msg, CRM_SERVER_ERROR_BAD_REQUEST, _("Send {\"username\":…,\"password\":…}"));
@@ -533,7 +520,7 @@ handle_create (CrmServer         *self,
   object = json_node_get_object (body);
   if (json_object_has_member (object, "id"))
     {
-      const char *given = string_member (object, "id");
+      const char *given = crm_json_object_get_string (object, "id");
 
       if (given == NULL || !crm_is_uuid (given))
         return fail (msg, CRM_SERVER_ERROR_BAD_REQUEST, _("id: must be a UUID"));
