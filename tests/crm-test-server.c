@@ -12,6 +12,7 @@
 
 #include <dlfcn.h>
 #include <signal.h>
+#include <sqlite3.h>
 #include <string.h>
 #include <glib/gstdio.h>
 #ifdef __linux__
@@ -496,4 +497,24 @@ crm_test_response_assert_error (CrmTestResponse *response,
   message = json_object_get_string_member_with_default (error, "message", NULL);
   g_assert_nonnull (message);
   g_assert_cmpstr (message, !=, "");
+}
+
+/**
+ * crm_test_assert_integrity:
+ * @db_path: a SQLite database
+ *
+ * Fails the test unless PRAGMA integrity_check finds @db_path sound.
+ */
+void
+crm_test_assert_integrity (const char *db_path)
+{
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+
+  g_assert_cmpint (sqlite3_open_v2 (db_path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, "PRAGMA integrity_check", -1, &stmt, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  g_assert_cmpstr ((const char *) sqlite3_column_text (stmt, 0), ==, "ok");
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
 }

@@ -67,6 +67,8 @@ void             crm_test_response_assert_error (CrmTestResponse *response,
                                                  guint            status,
                                                  const char      *code);
 
+void             crm_test_assert_integrity     (const char       *db_path);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CrmTestServer, crm_test_server_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CrmTestResponse, crm_test_response_free)
 

@@ -12,7 +12,6 @@
  */
 
 #include <signal.h>
-#include <sqlite3.h>
 
 #include "crm-test-server.h"
 
@@ -87,20 +86,6 @@ cli (const char  *data_dir,
     run->status = -g_subprocess_get_term_sig (process);
   else
     run->status = g_subprocess_get_exit_status (process);
-}
-
-static void
-assert_integrity (const char *path)
-{
-  sqlite3 *db = NULL;
-  sqlite3_stmt *stmt = NULL;
-
-  g_assert_cmpint (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
-  g_assert_cmpint (sqlite3_prepare_v2 (db, "PRAGMA integrity_check", -1, &stmt, NULL), ==, SQLITE_OK);
-  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
-  g_assert_cmpstr ((const char *) sqlite3_column_text (stmt, 0), ==, "ok");
-  sqlite3_finalize (stmt);
-  sqlite3_close (db);
 }
 
 /* name → industry of every account the server has, read as admin */
@@ -295,10 +280,10 @@ test_kill_points (void)
   }
 
   db_path = g_build_filename (data_dir, "default", "crm.db", NULL);
-  assert_integrity (db_path);
+  crm_test_assert_integrity (db_path);
   crm_test_server_stop (server);
   server_db = g_build_filename (crm_test_server_get_data_dir (server), "crm-server.db", NULL);
-  assert_integrity (server_db);
+  crm_test_assert_integrity (server_db);
   crm_test_server_start (server);
 }
 

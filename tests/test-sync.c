@@ -2018,6 +2018,188 @@ test_faults (void)
   assert_agrees_with_server (env, "sam", sam, "accounts");
 }
 
+/* A full disk ***********************************************************/
+
+/* A small tmpfs mounted over a profile's folder, so that its database
+ * can run out of space. Mounting needs root (CI runs the tests as root). */
+typedef struct
+{
+  char *path;
+  char *filler;
+} SmallDisk;
+
+static gboolean
+small_disk_mount (SmallDisk  *disk,
+                  const char *path,
+                  guint       megabytes)
+{
+  g_autofree char *size = g_strdup_printf ("size=%um", megabytes);
+  const char *argv[] = { "mount", "-t", "tmpfs", "-o", size, "tmpfs", path, NULL };
+  g_autoptr(GError) error = NULL;
+  int status = 0;
+
+  g_assert_cmpint (g_mkdir_with_parents (path, 0700), ==, 0);
+  if (!g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDERR_TO_DEV_NULL,
+                     NULL, NULL, NULL, NULL, &status, &error) ||
+      !g_spawn_check_wait_status (status, NULL))
+    return FALSE;
+  disk->path = g_strdup (path);
+  disk->filler = g_build_filename (path, "filler", NULL);
+  return TRUE;
+}
+
+static void
+small_disk_unmount (SmallDisk *disk)
+{
+  const char *argv[] = { "umount", disk->path, NULL };
+  g_autoptr(GError) error = NULL;
+  int status = 0;
+
+  if (disk->path == NULL)
+    return;
+  g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, &status, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_spawn_check_wait_status (status, NULL));
+  g_clear_pointer (&disk->path, g_free);
+  g_clear_pointer (&disk->filler, g_free);
+}
+
+/* Fills what is left of the disk with one file */
+static void
+small_disk_fill (SmallDisk *disk)
+{
+  static const char block[4096] = { 0 };
+  FILE *file = fopen (disk->filler, "w");
+  gsize written = 0;
+
+  g_assert_nonnull (file);
+  while (fwrite (block, 1, sizeof block, file) == sizeof block)
+    written += sizeof block;
+  fclose (file);
+  g_test_message ("filled %s with %" G_GSIZE_FORMAT " bytes", disk->path, written);
+}
+
+static void
+small_disk_free_space (SmallDisk *disk)
+{
+  g_assert_cmpint (g_unlink (disk->filler), ==, 0);
+}
+
+/* The profile's database fills its disk: the edit that does not fit is
+ * refused with a message that says so, every edit accepted before stays
+ * queued, a sync that cannot store what it receives fails the same way
+ * and keeps the queue, and once there is room again one sync brings the
+ * server every edit exactly once. */
+static void
+test_full_disk (void)
+{
+  g_autoptr(SyncEnv) env = sync_env_new ();
+  g_autofree char *riley = login_as (env, "riley");
+  g_autofree char *data_dir = profile_dir (env, "full");
+  g_autofree char *db_path = g_build_filename (data_dir, "default", "crm.db", NULL);
+  g_autoptr(GPtrArray) accepted = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(CliResult) refused = NULL;
+  g_autoptr(CliResult) sync_failed = NULL;
+  g_autoptr(JsonNode) outbox_before = NULL;
+  g_autoptr(JsonNode) outbox_after = NULL;
+  g_autoptr(JsonArray) all_accounts = NULL;
+  g_autoptr(GHashTable) names = NULL;
+  g_autofree char *padding = NULL;
+  g_autofree char *refused_name = NULL;
+  g_autofree char *updated = NULL;
+  g_autofree char *deleted = NULL;
+  g_autoptr(JsonArray) mine = NULL;
+  g_autoptr(JsonObject) gone = NULL;
+  g_autoptr(JsonObject) kept = NULL;
+  SmallDisk disk = { NULL, NULL };
+  SyncCounts counts;
+
+  if (!small_disk_mount (&disk, data_dir, 24))
+    {
+      g_test_skip ("Cannot mount a tmpfs here (that needs root)");
+      return;
+    }
+
+  cli_login (env, "full", server_url (env), "riley", "demo", FALSE);
+  cli_sync (env, "full");
+
+  /* Work queued before the disk fills up */
+  mine = cli_list (env, "full", "accounts");
+  updated = g_strdup (element_id (mine, 1));
+  deleted = g_strdup (element_id (mine, 2));
+  g_ptr_array_add (accepted, g_strdup ("Before Full 1"));
+  g_free (cli_create (env, "full", "accounts", "name=Before Full 1", NULL));
+  cli_update (env, "full", "accounts", updated, "phone=+1 555 0177");
+  cli_delete (env, "full", "accounts", deleted);
+
+  /* Edits until the disk is full; each accepted one must be queued */
+  small_disk_fill (&disk);
+  padding = g_strnfill (900, 'x');
+  for (guint i = 0; i < 5000 && refused == NULL; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("name=Full Disk %u", i);
+      g_autofree char *address = g_strdup_printf ("address=%u %s", i, padding);
+      const char *args[] = { "create", "accounts", name, address, NULL };
+      g_autoptr(CliResult) result = cli_runv (env, "full", NULL, args);
+
+      if (result->status == 0)
+        g_ptr_array_add (accepted, g_strdup_printf ("Full Disk %u", i));
+      else
+        refused = g_steal_pointer (&result);
+    }
+  g_assert_nonnull (refused);
+  assert_one_line_failure (refused, 1);
+  g_assert_nonnull (strstr (refused->err, "disk is full"));
+  g_test_message ("%u more creations fitted before the disk was full", accepted->len - 1);
+
+  /* Reading still works, and shows every accepted edit queued */
+  assert_status (env, "full", accepted->len + 2, 0, 0);
+  outbox_before = cli_json (env, "full", "outbox", NULL);
+
+  /* Meanwhile the server gains records the profile must store to sync */
+  for (guint i = 0; i < 200; i++)
+    {
+      g_autofree char *body = g_strdup_printf ("{\"name\":\"Server Side %u\",\"address\":\"%s\"}", i, padding);
+      g_autofree char *id = server_create (env, riley, "accounts", body);
+    }
+
+  sync_failed = cli_run (env, "full", "sync", NULL);
+  assert_one_line_failure (sync_failed, 1);
+  g_assert_nonnull (strstr (sync_failed->err, "disk is full"));
+  outbox_after = cli_json (env, "full", "outbox", NULL);
+  g_assert_true (json_node_equal (outbox_before, outbox_after));
+  assert_status (env, "full", accepted->len + 2, 0, 0);
+
+  /* Room again: one sync sends everything, once */
+  small_disk_free_space (&disk);
+  counts = cli_sync (env, "full");
+  g_assert_cmpuint (counts.pushed, ==, accepted->len + 2);
+  g_assert_cmpuint (counts.conflicts, ==, 0);
+  g_assert_cmpuint (counts.rejected, ==, 0);
+  assert_status (env, "full", 0, 0, 0);
+  g_test_message ("pushed %u, pulled %u after freeing space", counts.pushed, counts.pulled);
+
+  all_accounts = server_list (env, riley, "accounts");
+  names = count_names (all_accounts);
+  for (guint i = 0; i < accepted->len; i++)
+    g_assert_cmpuint (GPOINTER_TO_UINT (g_hash_table_lookup (names, accepted->pdata[i])), ==, 1);
+  refused_name = g_strdup_printf ("Full Disk %u", accepted->len - 1);
+  g_assert_null (g_hash_table_lookup (names, refused_name));
+  for (guint i = 0; i < 200; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("Server Side %u", i);
+      g_assert_cmpuint (GPOINTER_TO_UINT (g_hash_table_lookup (names, name)), ==, 1);
+    }
+  gone = server_record (env, riley, "accounts", deleted);
+  g_assert_null (gone);
+  kept = server_record (env, riley, "accounts", updated);
+  g_assert_cmpstr (string_member (kept, "phone"), ==, "+1 555 0177");
+  assert_agrees_with_server (env, "full", riley, "accounts");
+  crm_test_assert_integrity (db_path);
+
+  small_disk_unmount (&disk);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -2038,5 +2220,6 @@ main (int    argc,
   g_test_add_func ("/sync/expired-token", test_expired_token);
   g_test_add_func ("/sync/keyring", test_keyring);
   g_test_add_func ("/sync/faults", test_faults);
+  g_test_add_func ("/sync/full-disk", test_full_disk);
   return g_test_run ();
 }

@@ -129,6 +129,12 @@ set_sqlite_error (CrmStore    *self,
                   const char  *doing)
 {
   const char *detail = self->db ? sqlite3_errmsg (self->db) : sqlite3_errstr (rc);
+  int system_errno = self->db ? sqlite3_system_errno (self->db) : 0;
+
+  /* A write the file system refused for want of room surfaces as an I/O
+   * error (growing the -shm file, say); it is a full disk all the same */
+  if ((rc & 0xff) == SQLITE_IOERR && (system_errno == ENOSPC || system_errno == EDQUOT))
+    rc = SQLITE_FULL;
 
   switch (rc & 0xff)
     {
@@ -974,6 +980,10 @@ crm_store_open (const char  *path,
     }
   sqlite3_extended_result_codes (self->db, TRUE);
   sqlite3_busy_timeout (self->db, 5000);
+  /* Keep the -wal and -shm files when the last connection closes: opening
+   * the database then needs no new disk space, so a full disk still lets
+   * the user read everything and see what is queued */
+  sqlite3_file_control (self->db, "main", SQLITE_FCNTL_PERSIST_WAL, &(int) { 1 });
 
   /* The version is read before anything could write to the file */
   if (!query_int (self, "PRAGMA user_version", &version, error))
