@@ -785,7 +785,9 @@ crm_fault_proxy_new (const char *upstream_url,
 
   run_in_thread (self, start_listening);
   self->url = g_strdup_printf ("http://127.0.0.1:%u/", self->port);
-  g_test_message ("Fault proxy %s → %s, seed %u, fault rate %.2f", self->url, upstream_url, seed, self->rate);
+  /* A TAP comment in tests; benchmarks keep their stdout to JSON */
+  if (g_test_initialized ())
+    g_test_message ("Fault proxy %s → %s, seed %u, fault rate %.2f", self->url, upstream_url, seed, self->rate);
   return self;
 }
 

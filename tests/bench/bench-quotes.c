@@ -29,6 +29,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "bench-util.h"
 #include "crm-json.h"
 #include "crm-quote.h"
 #include "crm-quote-pdf.h"
@@ -136,25 +137,6 @@ read_quote (const char *json)
   return quote;
 }
 
-static int
-compare_gint64 (gconstpointer a,
-                gconstpointer b)
-{
-  gint64 x = *(const gint64 *) a;
-  gint64 y = *(const gint64 *) b;
-
-  return (x > y) - (x < y);
-}
-
-static double
-percentile_ms (GArray *sorted,
-               guint   percent)
-{
-  guint index = (sorted->len - 1) * percent / 100;
-
-  return g_array_index (sorted, gint64, index) / 1000.0;
-}
-
 static void
 print_series (const char *name,
               guint       lines,
@@ -164,13 +146,13 @@ print_series (const char *name,
 {
   gint64 sum = 0;
 
-  g_array_sort (micros, compare_gint64);
+  g_array_sort (micros, bench_compare_gint64);
   for (guint i = 0; i < micros->len; i++)
     sum += g_array_index (micros, gint64, i);
 
   printf ("{\"bench\":\"quotes\",\"name\":\"%s\",\"lines\":%u,\"runs\":%u,\"p50_ms\":%.3f,"
           "\"p95_ms\":%.3f,\"max_ms\":%.3f,\"mean_ms\":%.3f,\"goal_ms\":%u,\"total\":\"%s\"}\n",
-          name, lines, micros->len, percentile_ms (micros, 50), percentile_ms (micros, 95),
+          name, lines, micros->len, bench_percentile_ms (micros, 50), bench_percentile_ms (micros, 95),
           g_array_index (micros, gint64, micros->len - 1) / 1000.0,
           sum / 1000.0 / micros->len, goal_ms, total);
   fflush (stdout);

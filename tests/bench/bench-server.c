@@ -35,20 +35,11 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "bench-util.h"
+
 #define PUSH_BATCH 500
 #define SEED_BATCH 1000
 #define PULL_LIMIT 1000
-#define USERNAME   "bench"
-#define PASSWORD   "bench-password-1"
-
-typedef struct
-{
-  SoupSession *session;
-  char        *url;          /* ends in / */
-  char        *authorization;
-  gint64       busy_usec;    /* time inside exchanges since the last reset */
-  guint64      bytes_in;
-} Client;
 
 static const char * const first_names[] = {
   "Maria", "Anna", "Thomas", "Michael", "Laura", "David", "Sarah", "Daniel",
@@ -64,171 +55,6 @@ static const char * const last_names[] = {
 };
 
 /* Helpers ***************************************************************/
-
-static void
-remove_tree (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir && (name = g_dir_read_name (dir)))
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-
-      if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
-        remove_tree (child);
-      else
-        g_unlink (child);
-    }
-  g_rmdir (path);
-}
-
-static gboolean
-add_user (const char  *server,
-          const char  *data_dir,
-          GError     **error)
-{
-  g_autoptr(GSubprocess) process = NULL;
-  g_autofree char *out = NULL;
-  g_autofree char *err = NULL;
-
-  process = g_subprocess_new (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE |
-                              G_SUBPROCESS_FLAGS_STDERR_PIPE, error,
-                              server, "--data-dir", data_dir, "useradd", USERNAME, "--role", "admin", NULL);
-  if (process == NULL ||
-      !g_subprocess_communicate_utf8 (process, PASSWORD "\n", NULL, &out, &err, error))
-    return FALSE;
-  if (!g_subprocess_get_successful (process))
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "crm-server useradd failed: %s", err ? err : "");
-      return FALSE;
-    }
-  return TRUE;
-}
-
-/* Starts the server and reads its URL from "Listening on URL" */
-static GSubprocess *
-start_server (const char  *server,
-              const char  *data_dir,
-              char       **url,
-              GError     **error)
-{
-  g_autoptr(GSubprocess) process = NULL;
-  g_autoptr(GDataInputStream) out = NULL;
-  g_autofree char *line = NULL;
-
-  process = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE, error,
-                              server, "--listen", "127.0.0.1:0", "--data-dir", data_dir, "--quiet", NULL);
-  if (process == NULL)
-    return NULL;
-  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (process));
-  line = g_data_input_stream_read_line_utf8 (out, NULL, NULL, error);
-  if (line == NULL || !g_str_has_prefix (line, "Listening on "))
-    {
-      if (error && !*error)
-        g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "crm-server did not start: “%s”", line ? line : "");
-      g_subprocess_force_exit (process);
-      return NULL;
-    }
-  *url = g_strdup (line + strlen ("Listening on "));
-  if (!g_str_has_suffix (*url, "/"))
-    {
-      char *slashed = g_strconcat (*url, "/", NULL);
-
-      g_free (*url);
-      *url = slashed;
-    }
-  return g_steal_pointer (&process);
-}
-
-static void
-stop_server (GSubprocess *process)
-{
-  g_autoptr(GError) error = NULL;
-
-  g_subprocess_send_signal (process, SIGTERM);
-  if (!g_subprocess_wait (process, NULL, &error))
-    g_printerr ("bench-server: waiting for crm-server: %s\n", error->message);
-}
-
-/* One timed exchange. Returns the body of a 2xx response. */
-static GBytes *
-exchange (Client      *client,
-          const char  *method,
-          const char  *path,
-          const char  *body,
-          gsize        body_length,
-          GError     **error)
-{
-  g_autofree char *uri = g_strconcat (client->url, path, NULL);
-  g_autoptr(SoupMessage) msg = soup_message_new (method, uri);
-  g_autoptr(GBytes) response = NULL;
-  gint64 start;
-  guint status;
-
-  if (msg == NULL)
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "bad URI %s", uri);
-      return NULL;
-    }
-  if (client->authorization)
-    soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", client->authorization);
-  if (body)
-    {
-      g_autoptr(GBytes) bytes = g_bytes_new_static (body, body_length);
-
-      soup_message_set_request_body_from_bytes (msg, "application/json", bytes);
-    }
-
-  start = g_get_monotonic_time ();
-  response = soup_session_send_and_read (client->session, msg, NULL, error);
-  client->busy_usec += g_get_monotonic_time () - start;
-  if (response == NULL)
-    return NULL;
-  client->bytes_in += g_bytes_get_size (response);
-
-  status = soup_message_get_status (msg);
-  if (status < 200 || status >= 300)
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "%s /%s: HTTP %u: %.*s", method, path, status,
-                   (int) MIN (g_bytes_get_size (response), 500), (const char *) g_bytes_get_data (response, NULL));
-      return NULL;
-    }
-  return g_steal_pointer (&response);
-}
-
-static JsonNode *
-parse (GBytes  *bytes,
-       GError **error)
-{
-  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
-
-  if (!json_parser_load_from_data (parser, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes), error))
-    return NULL;
-  return json_node_copy (json_parser_get_root (parser));
-}
-
-static gboolean
-log_in (Client  *client,
-        GError **error)
-{
-  static const char body[] = "{\"username\":\"" USERNAME "\",\"password\":\"" PASSWORD "\"}";
-  g_autoptr(GBytes) response = exchange (client, "POST", "api/v1/auth/token", body, strlen (body), error);
-  g_autoptr(JsonNode) root = NULL;
-  const char *token;
-
-  if (response == NULL || !(root = parse (response, error)))
-    return FALSE;
-  token = JSON_NODE_HOLDS_OBJECT (root)
-    ? json_object_get_string_member_with_default (json_node_get_object (root), "token", NULL) : NULL;
-  if (token == NULL)
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "no token in the login response");
-      return FALSE;
-    }
-  client->authorization = g_strconcat ("Bearer ", token, NULL);
-  return TRUE;
-}
 
 /* Push ******************************************************************/
 
@@ -273,48 +99,15 @@ build_batch (guint  n,
   return g_string_free (out, FALSE);
 }
 
-/* Every result must be "applied" */
-static gboolean
-check_push (GBytes  *response,
-            guint    n,
-            GError **error)
-{
-  g_autoptr(JsonNode) root = parse (response, error);
-  JsonArray *results;
-
-  if (root == NULL)
-    return FALSE;
-  results = JSON_NODE_HOLDS_OBJECT (root)
-    ? json_object_get_array_member (json_node_get_object (root), "results") : NULL;
-  if (results == NULL || json_array_get_length (results) != n)
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "a push did not answer one result per mutation");
-      return FALSE;
-    }
-  for (guint i = 0; i < n; i++)
-    {
-      JsonObject *result = json_array_get_object_element (results, i);
-      const char *status = json_object_get_string_member_with_default (result, "status", "");
-
-      if (!g_str_equal (status, "applied"))
-        {
-          g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "mutation %u was %s: %s", i, status,
-                       json_object_get_string_member_with_default (result, "error", ""));
-          return FALSE;
-        }
-    }
-  return TRUE;
-}
-
 /* Pushes @total creates, @batch per request; returns the seconds spent in
  * the exchanges, or < 0 on error */
 static double
-push_contacts (Client     *client,
-               guint       total,
-               guint       batch,
-               guint      *serial,
-               const char *label,
-               GError    **error)
+push_contacts (BenchClient  *client,
+               guint         total,
+               guint         batch,
+               guint        *serial,
+               const char   *label,
+               GError      **error)
 {
   guint requests = 0;
 
@@ -323,9 +116,9 @@ push_contacts (Client     *client,
     {
       guint n = MIN (batch, total - done);
       g_autofree char *body = build_batch (n, serial);
-      g_autoptr(GBytes) response = exchange (client, "POST", "api/v1/sync/push", body, strlen (body), error);
+      g_autoptr(GBytes) response = bench_exchange (client, "POST", "api/v1/sync/push", body, strlen (body), error);
 
-      if (response == NULL || !check_push (response, n, error))
+      if (response == NULL || !bench_check_push (response, n, error))
         return -1;
       requests++;
       if (requests % 10 == 0)
@@ -344,19 +137,19 @@ typedef struct
 } Page;
 
 static gboolean
-pull_page (Client      *client,
+pull_page (BenchClient *client,
            const char  *cursor,
            Page        *page,
            GError     **error)
 {
   g_autofree char *escaped = g_uri_escape_string (cursor ? cursor : "", NULL, FALSE);
   g_autofree char *path = g_strdup_printf ("api/v1/sync/pull?limit=%d&cursor=%s", PULL_LIMIT, escaped);
-  g_autoptr(GBytes) response = exchange (client, "GET", path, NULL, 0, error);
+  g_autoptr(GBytes) response = bench_exchange (client, "GET", path, NULL, 0, error);
   g_autoptr(JsonNode) root = NULL;
   JsonObject *object;
   JsonArray *changes;
 
-  if (response == NULL || !(root = parse (response, error)))
+  if (response == NULL || !(root = bench_parse (response, error)))
     return FALSE;
   object = JSON_NODE_HOLDS_OBJECT (root) ? json_node_get_object (root) : NULL;
   changes = object ? json_object_get_array_member (object, "changes") : NULL;
@@ -392,7 +185,8 @@ run (const char  *server,
 {
   g_autofree char *data_dir = NULL;
   g_autoptr(GSubprocess) process = NULL;
-  Client client = { NULL, NULL, NULL, 0, 0 };
+  g_autofree char *url = NULL;
+  BenchClient client = { NULL, NULL, NULL, 0, 0 };
   Page page = { 0, NULL, FALSE };
   guint serial = 0;
   guint records = 0;
@@ -403,12 +197,12 @@ run (const char  *server,
   if (!(data_dir = g_dir_make_tmp ("crm-bench-server-XXXXXX", error)))
     return 1;
   g_printerr ("bench-server: %s in %s\n", server, data_dir);
-  if (!add_user (server, data_dir, error) ||
-      !(process = start_server (server, data_dir, &client.url, error)))
+  if (!bench_add_user (server, data_dir, error) ||
+      !(process = bench_start_server (server, data_dir, &url, error)))
     goto out;
 
-  client.session = soup_session_new_with_options ("timeout", 600, "idle-timeout", 600, NULL);
-  if (!log_in (&client, error))
+  bench_client_init (&client, url);
+  if (!bench_log_in (&client, error))
     goto out;
 
   /* push */
@@ -470,13 +264,11 @@ run (const char  *server,
   status = 0;
 
 out:
-  g_clear_object (&client.session);
+  bench_client_clear (&client);
   if (process)
-    stop_server (process);
-  g_free (client.url);
-  g_free (client.authorization);
+    bench_stop_server (process);
   g_free (page.cursor);
-  remove_tree (data_dir);
+  bench_remove_tree (data_dir);
   return status;
 }
 

@@ -34,6 +34,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "bench-util.h"
 #include "crm-store.h"
 #include "crm-store-private.h"
 
@@ -347,26 +348,6 @@ series_add (Series *series,
     series->empty++;
 }
 
-static int
-compare_gint64 (gconstpointer a,
-                gconstpointer b)
-{
-  gint64 x = *(const gint64 *) a;
-  gint64 y = *(const gint64 *) b;
-
-  return (x > y) - (x < y);
-}
-
-/* Nearest rank */
-static double
-percentile_ms (GArray *sorted,
-               guint   percent)
-{
-  guint rank = (percent * sorted->len + 99) / 100;
-
-  return g_array_index (sorted, gint64, MAX (rank, 1) - 1) / 1000.0;
-}
-
 static void
 series_print (Series     *series,
               const char *name,
@@ -379,7 +360,7 @@ series_print (Series     *series,
 
   if (us->len == 0)
     return;
-  g_array_sort (us, compare_gint64);
+  g_array_sort (us, bench_compare_gint64);
   for (guint i = 0; i < us->len; i++)
     total += g_array_index (us, gint64, i);
 
@@ -387,7 +368,7 @@ series_print (Series     *series,
           "\"queries\":%u,\"p50_ms\":%.3f,\"p95_ms\":%.3f,\"p99_ms\":%.3f,\"max_ms\":%.3f,"
           "\"mean_ms\":%.3f,\"hits\":%" G_GUINT64_FORMAT ",\"mean_hits\":%.1f,\"empty\":%u}\n",
           name, kind, rows, limit, us->len,
-          percentile_ms (us, 50), percentile_ms (us, 95), percentile_ms (us, 99),
+          bench_percentile_ms (us, 50), bench_percentile_ms (us, 95), bench_percentile_ms (us, 99),
           g_array_index (us, gint64, us->len - 1) / 1000.0,
           total / 1000.0 / us->len,
           series->hits, (double) series->hits / us->len, series->empty);
