@@ -14,6 +14,9 @@
 #include "crm-demo.h"
 #include "crm-pipeline-view.h"
 #include "crm-profile.h"
+#include "crm-record-detail.h"
+#include "crm-record-editor.h"
+#include "crm-record-window.h"
 #include "crm-search-window.h"
 #include "crm-sync-indicator.h"
 #include "crm-window-private.h"
@@ -556,6 +559,310 @@ skip_without_display (void)
   g_test_skip ("No display: run the UI tests under build-aux/test-session");
 }
 
+/* Editing *************************************************************/
+
+static GtkWindow *
+find_toplevel (GType type)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GtkWindow) window = g_list_model_get_item (toplevels, i);
+
+      if (G_TYPE_CHECK_INSTANCE_TYPE (window, type) && gtk_widget_get_visible (GTK_WIDGET (window)))
+        return window;
+    }
+  return NULL;
+}
+
+static gboolean
+editor_gone (gpointer data)
+{
+  return find_toplevel (CRM_TYPE_RECORD_EDITOR) == NULL;
+}
+
+/* Queued changes of @entity/@id in the outbox, as "op" strings */
+static char *
+outbox_ops (CrmStore   *store,
+            const char *id)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) outbox = crm_store_dup_outbox (store, &error);
+  g_autoptr(GString) ops = g_string_new (NULL);
+  JsonArray *entries;
+
+  g_assert_no_error (error);
+  entries = json_node_get_array (outbox);
+  for (guint i = 0; i < json_array_get_length (entries); i++)
+    {
+      JsonObject *entry = json_array_get_object_element (entries, i);
+
+      if (g_strcmp0 (json_object_get_string_member_with_default (entry, "id", ""), id) == 0)
+        g_string_append_printf (ops, "%s%s", ops->len ? "," : "",
+                                json_object_get_string_member_with_default (entry, "op", "?"));
+    }
+  return g_string_free (g_steal_pointer (&ops), FALSE);
+}
+
+typedef struct
+{
+  CrmPipelineView *pipeline;
+  guint            expected;
+} BoardCount;
+
+static gboolean
+board_shows (gpointer data)
+{
+  BoardCount *count = data;
+
+  return count_deals (count->pipeline) == count->expected;
+}
+
+static void
+assert_board_shows (CrmPipelineView *pipeline,
+                    guint            expected)
+{
+  BoardCount count = { pipeline, expected };
+
+  if (!wait_for (board_shows, &count, 10))
+    g_error ("the board shows %u deals, not %u", count_deals (pipeline), expected);
+}
+
+static CrmStore *
+open_seeded (Fixture *f)
+{
+  seed_profile (f, "acme");
+  open_window (f, NULL);
+  g_assert_true (wait_for (page_is_main, f->window, 10));
+  return crm_context_get_store (_crm_window_get_context (f->window));
+}
+
+/* "New" on the pipeline opens a deal form; a wrong amount is refused in
+ * the form, naming the field, and nothing is saved; a right one saves the
+ * deal, queues it for sync and shows it on the board */
+static void
+test_new_deal (Fixture       *f,
+               gconstpointer  data)
+{
+  CrmStore *store = open_seeded (f);
+  CrmPipelineView *pipeline = CRM_PIPELINE_VIEW (_crm_window_get_view (f->window, "pipeline"));
+  g_autoptr(GPtrArray) stages = crm_store_list (store, "stages", NULL, 0, 0, NULL);
+  g_autoptr(GPtrArray) before = crm_store_list (store, "opportunities", NULL, 0, 0, NULL);
+  g_autoptr(GPtrArray) after = NULL;
+  g_autoptr(CrmRecord) deal = NULL;
+  g_autofree char *ops = NULL;
+  CrmRecordEditor *editor;
+  guint shown;
+
+  shown = before->len;
+  assert_board_shows (pipeline, shown);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "win.new-record", NULL));
+  editor = CRM_RECORD_EDITOR (find_toplevel (CRM_TYPE_RECORD_EDITOR));
+  g_assert_nonnull (editor);
+  g_assert_cmpstr (gtk_window_get_title (GTK_WINDOW (editor)), ==, "New Deal");
+
+  crm_record_editor_set_text (editor, "name", "Globex — Rollout");
+  crm_record_editor_set_text (editor, "stage_id", crm_record_get_id (g_ptr_array_index (stages, 1)));
+  crm_record_editor_set_text (editor, "currency", "EUR");
+  crm_record_editor_set_text (editor, "amount", "12.345");
+  crm_record_editor_set_text (editor, "expected_close_date", "2026-12-31");
+  g_assert_false (crm_record_editor_save (editor));
+  g_assert_true (g_str_has_prefix (crm_record_editor_get_error (editor), "amount"));
+  g_assert_nonnull (find_error_label (GTK_WIDGET (editor)));
+  after = crm_store_list (store, "opportunities", NULL, 0, 0, NULL);
+  g_assert_cmpuint (after->len, ==, before->len);
+
+  crm_record_editor_set_text (editor, "amount", "12345.5");
+  click (GTK_WIDGET (editor), "_Save");
+  g_assert_true (wait_for (editor_gone, NULL, 5));
+
+  g_clear_pointer (&after, g_ptr_array_unref);
+  after = crm_store_list (store, "opportunities", NULL, 0, 0, NULL);
+  g_assert_cmpuint (after->len, ==, before->len + 1);
+  for (guint i = 0; i < after->len && deal == NULL; i++)
+    if (g_strcmp0 (crm_record_get_string (g_ptr_array_index (after, i), "name"), "Globex — Rollout") == 0)
+      deal = g_object_ref (g_ptr_array_index (after, i));
+  g_assert_nonnull (deal);
+  g_assert_cmpstr (crm_record_get_string (deal, "amount"), ==, "12345.50");
+  ops = outbox_ops (store, crm_record_get_id (deal));
+  g_assert_cmpstr (ops, ==, "create");
+  assert_board_shows (pipeline, shown + 1);
+}
+
+static gboolean
+record_window_gone (gpointer data)
+{
+  return find_toplevel (CRM_TYPE_RECORD_WINDOW) == NULL;
+}
+
+/* A deal's window edits it (only what changed is queued) and deletes it:
+ * the deal leaves the board at once, Undo brings it back untouched, and a
+ * delete that is not undone reaches the store and the outbox */
+static void
+test_edit_delete_undo (Fixture       *f,
+                       gconstpointer  data)
+{
+  CrmStore *store = open_seeded (f);
+  CrmContext *context = _crm_window_get_context (f->window);
+  CrmPipelineView *pipeline = CRM_PIPELINE_VIEW (_crm_window_get_view (f->window, "pipeline"));
+  g_autoptr(GPtrArray) deals = crm_store_list (store, "opportunities", NULL, 0, 0, NULL);
+  g_autofree char *id = g_strdup (crm_record_get_id (g_ptr_array_index (deals, 0)));
+  g_autoptr(CrmRecord) edited = NULL;
+  g_autoptr(CrmRecord) gone = NULL;
+  g_autofree char *ops = NULL;
+  CrmRecordEditor *editor;
+  GtkWidget *detail;
+  guint shown;
+
+  shown = deals->len;
+  assert_board_shows (pipeline, shown);
+  _crm_window_show_record (f->window, "opportunities", id);
+  detail = find_widget (GTK_WIDGET (find_toplevel (CRM_TYPE_RECORD_WINDOW)), CRM_TYPE_RECORD_DETAIL, NULL);
+  g_assert_nonnull (detail);
+
+  g_assert_true (gtk_widget_activate_action (detail, "detail.edit", NULL));
+  editor = CRM_RECORD_EDITOR (find_toplevel (CRM_TYPE_RECORD_EDITOR));
+  g_assert_nonnull (editor);
+  crm_record_editor_set_text (editor, "next_step", "Send the revised proposal");
+  g_assert_true (crm_record_editor_save (editor));
+  gtk_window_close (GTK_WINDOW (editor));
+  edited = crm_store_get (store, "opportunities", id, NULL);
+  g_assert_cmpstr (crm_record_get_string (edited, "next_step"), ==, "Send the revised proposal");
+
+  g_assert_true (gtk_widget_activate_action (detail, "detail.delete", NULL));
+  g_assert_true (wait_for (record_window_gone, NULL, 5));
+  g_assert_true (crm_context_is_deleting (context, "opportunities", id));
+  assert_board_shows (pipeline, shown - 1);
+
+  g_assert_true (crm_context_undo_delete (context, "opportunities", id));
+  assert_board_shows (pipeline, shown);
+  g_assert_nonnull (crm_store_get (store, "opportunities", id, NULL));
+
+  crm_context_delete_later (context, "opportunities", id);
+  crm_context_flush_deletes (context);
+  gone = crm_store_get (store, "opportunities", id, NULL);
+  g_assert_true (gone == NULL || crm_record_get_deleted (gone));
+  ops = outbox_ops (store, id);
+  /* The unsent edit folds into the delete */
+  g_assert_cmpstr (ops, ==, "delete");
+  assert_board_shows (pipeline, shown - 1);
+}
+
+static CrmRecord *
+find_stage (CrmStore   *store,
+            const char *flag)
+{
+  g_autoptr(GPtrArray) stages = crm_store_list (store, "stages", NULL, 0, 0, NULL);
+
+  for (guint i = 0; i < stages->len; i++)
+    {
+      JsonNode *value = crm_record_get_field (g_ptr_array_index (stages, i), flag);
+
+      if (flag == NULL || (value && JSON_NODE_HOLDS_VALUE (value) && json_node_get_boolean (value)))
+        return g_object_ref (g_ptr_array_index (stages, i));
+    }
+  return NULL;
+}
+
+/* Dropping a card on another column moves the deal; a lost column asks
+ * why first, and cancelling that leaves the deal where it was */
+static void
+test_move_deal (Fixture       *f,
+                gconstpointer  data)
+{
+  CrmStore *store = open_seeded (f);
+  CrmPipelineView *pipeline = CRM_PIPELINE_VIEW (_crm_window_get_view (f->window, "pipeline"));
+  g_autoptr(CrmRecord) lost = find_stage (store, "is_lost");
+  g_autoptr(GPtrArray) deals = crm_store_list (store, "opportunities", NULL, 0, 0, NULL);
+  CrmRecord *deal = NULL;
+  g_autoptr(CrmRecord) moved = NULL;
+  g_autoptr(CrmRecord) unchanged = NULL;
+  g_autoptr(CrmRecord) lost_deal = NULL;
+  const char *from;
+  const char *to = NULL;
+  g_autoptr(GPtrArray) stages = crm_store_list (store, "stages", NULL, 0, 0, NULL);
+  GtkWindow *dialog;
+
+  g_assert_nonnull (lost);
+  for (guint i = 0; i < deals->len && deal == NULL; i++)
+    if (g_strcmp0 (crm_record_get_string (g_ptr_array_index (deals, i), "stage_id"), crm_record_get_id (lost)) != 0)
+      deal = g_ptr_array_index (deals, i);
+  g_assert_nonnull (deal);
+  from = crm_record_get_string (deal, "stage_id");
+  for (guint i = 0; i < stages->len && to == NULL; i++)
+    {
+      const char *id = crm_record_get_id (g_ptr_array_index (stages, i));
+
+      if (g_strcmp0 (id, from) != 0 && g_strcmp0 (id, crm_record_get_id (lost)) != 0)
+        to = id;
+    }
+  spin (200);
+
+  g_assert_true (crm_pipeline_view_move_deal (pipeline, crm_record_get_id (deal), to, NULL));
+  moved = crm_store_get (store, "opportunities", crm_record_get_id (deal), NULL);
+  g_assert_cmpstr (crm_record_get_string (moved, "stage_id"), ==, to);
+
+  /* To the lost column: the user is asked, and says no */
+  g_assert_true (crm_pipeline_view_move_deal (pipeline, crm_record_get_id (deal), crm_record_get_id (lost), NULL));
+  dialog = find_toplevel (ADW_TYPE_MESSAGE_DIALOG);
+  g_assert_nonnull (dialog);
+  adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  unchanged = crm_store_get (store, "opportunities", crm_record_get_id (deal), NULL);
+  g_assert_cmpstr (crm_record_get_string (unchanged, "stage_id"), ==, to);
+
+  /* With a reason it moves, and keeps the reason */
+  g_assert_true (crm_pipeline_view_move_deal (pipeline, crm_record_get_id (deal), crm_record_get_id (lost),
+                                              "Went with a competitor"));
+  lost_deal = crm_store_get (store, "opportunities", crm_record_get_id (deal), NULL);
+  g_assert_cmpstr (crm_record_get_string (lost_deal, "stage_id"), ==, crm_record_get_id (lost));
+  g_assert_cmpstr (crm_record_get_string (lost_deal, "lost_reason"), ==, "Went with a competitor");
+  /* Moving to where it is already does nothing */
+  g_assert_false (crm_pipeline_view_move_deal (pipeline, crm_record_get_id (deal), crm_record_get_id (lost), NULL));
+}
+
+static gboolean
+call_in_timeline (gpointer data)
+{
+  return find_widget (data, ADW_TYPE_ACTION_ROW, "Discussed the renewal") != NULL;
+}
+
+/* "Log a call" on a contact opens an activity form already linked to the
+ * contact and its account; saving puts the call in the contact's timeline */
+static void
+test_log_call (Fixture       *f,
+               gconstpointer  data)
+{
+  CrmStore *store = open_seeded (f);
+  g_autoptr(GPtrArray) contacts = crm_store_list (store, "contacts", NULL, 0, 0, NULL);
+  CrmRecord *contact = g_ptr_array_index (contacts, 0);
+  g_autoptr(GPtrArray) activities = NULL;
+  CrmRecord *call = NULL;
+  CrmRecordEditor *editor;
+  GtkWidget *detail;
+
+  _crm_window_show_record (f->window, "contacts", crm_record_get_id (contact));
+  detail = find_widget (_crm_window_get_view (f->window, "contacts"), CRM_TYPE_RECORD_DETAIL, NULL);
+  g_assert_nonnull (detail);
+  g_assert_true (gtk_widget_activate_action (detail, "detail.add-activity", "s", "call"));
+  editor = CRM_RECORD_EDITOR (find_toplevel (CRM_TYPE_RECORD_EDITOR));
+  g_assert_nonnull (editor);
+  g_assert_cmpstr (gtk_window_get_title (GTK_WINDOW (editor)), ==, "New Activity");
+  crm_record_editor_set_text (editor, "subject", "Discussed the renewal");
+  g_assert_true (crm_record_editor_save (editor));
+  gtk_window_close (GTK_WINDOW (editor));
+
+  activities = crm_store_list (store, "activities", NULL, 0, 0, NULL);
+  for (guint i = 0; i < activities->len && call == NULL; i++)
+    if (g_strcmp0 (crm_record_get_string (g_ptr_array_index (activities, i), "subject"), "Discussed the renewal") == 0)
+      call = g_ptr_array_index (activities, i);
+  g_assert_nonnull (call);
+  g_assert_cmpstr (crm_record_get_string (call, "kind"), ==, "call");
+  g_assert_cmpstr (crm_record_get_string (call, "contact_id"), ==, crm_record_get_id (contact));
+  g_assert_cmpstr (crm_record_get_string (call, "account_id"), ==, crm_record_get_string (contact, "account_id"));
+  g_assert_true (wait_for (call_in_timeline, detail, 10));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -586,6 +893,10 @@ main (int    argc,
   ADD ("wrong-password", test_wrong_password);
   ADD ("unreachable", test_unreachable);
   ADD ("try-demo", test_try_demo);
+  ADD ("new-deal", test_new_deal);
+  ADD ("edit-delete-undo", test_edit_delete_undo);
+  ADD ("move-deal", test_move_deal);
+  ADD ("log-call", test_log_call);
 #undef ADD
 
   return g_test_run ();

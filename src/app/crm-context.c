@@ -35,6 +35,8 @@ struct _CrmContext
   CrmStoreStatus   status;
   gboolean         sync_again;
 
+  GHashTable      *doomed;   /* "entity/id" → DoomedRecord: deleted, undo still possible */
+
   guint            changed_source;
   guint            push_source;
   guint            interval_source;
@@ -56,11 +58,39 @@ enum {
 
 enum {
   RECORDS_CHANGED,
+  RECORD_DELETING,
   N_SIGNALS
 };
 
 static GParamSpec *properties[N_PROPS];
 static guint signals[N_SIGNALS];
+
+/* How long a delete can be taken back before it reaches the store */
+#define UNDO_SECONDS 8
+
+typedef struct
+{
+  CrmContext *context;
+  char       *entity;
+  char       *id;
+  guint       timeout;
+} DoomedRecord;
+
+static void
+doomed_record_free (DoomedRecord *doomed)
+{
+  g_clear_handle_id (&doomed->timeout, g_source_remove);
+  g_free (doomed->entity);
+  g_free (doomed->id);
+  g_free (doomed);
+}
+
+static char *
+record_key (const char *entity,
+            const char *id)
+{
+  return g_strconcat (entity, "/", id, NULL);
+}
 
 typedef struct
 {
@@ -399,6 +429,7 @@ crm_context_dispose (GObject *object)
     g_signal_handlers_disconnect_by_data (self->store, self);
   if (self->settings)
     g_signal_handlers_disconnect_by_data (self->settings, self);
+  g_clear_pointer (&self->doomed, g_hash_table_unref);
   g_clear_object (&self->store);
   g_clear_object (&self->settings);
   g_clear_object (&self->demo_server);
@@ -491,6 +522,20 @@ crm_context_class_init (CrmContextClass *klass)
                                            G_SIGNAL_RUN_LAST,
                                            0, NULL, NULL, NULL,
                                            G_TYPE_NONE, 0);
+
+  /**
+   * CrmContext::record-deleting:
+   * @entity: the entity
+   * @id: the record
+   *
+   * crm_context_delete_later() took a record away: a window may offer to
+   * undo it.
+   */
+  signals[RECORD_DELETING] = g_signal_new ("record-deleting",
+                                           G_TYPE_FROM_CLASS (klass),
+                                           G_SIGNAL_RUN_LAST,
+                                           0, NULL, NULL, NULL,
+                                           G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_STRING);
 }
 
 static void
@@ -696,6 +741,8 @@ crm_context_shutdown (CrmContext *self)
 {
   g_return_if_fail (CRM_IS_CONTEXT (self));
 
+  /* Deletes still waiting for an undo happen now, before the store goes */
+  crm_context_flush_deletes (self);
   g_cancellable_cancel (self->cancellable);
   g_clear_handle_id (&self->changed_source, g_source_remove);
   g_clear_handle_id (&self->push_source, g_source_remove);
@@ -707,4 +754,116 @@ crm_context_shutdown (CrmContext *self)
     }
   if (self->demo_server)
     g_subprocess_send_signal (self->demo_server, SIGTERM);
+}
+
+/* Deleting with undo **************************************************/
+
+static gboolean
+commit_delete (CrmContext    *self,
+               DoomedRecord  *doomed,
+               GError       **error)
+{
+  g_autofree char *key = record_key (doomed->entity, doomed->id);
+  g_autofree char *entity = g_strdup (doomed->entity);
+  g_autofree char *id = g_strdup (doomed->id);
+
+  /* Freed here, so the store's change signal sees the record gone */
+  g_hash_table_remove (self->doomed, key);
+  return crm_store_delete (self->store, entity, id, error);
+}
+
+static gboolean
+undo_timeout_cb (gpointer user_data)
+{
+  DoomedRecord *doomed = user_data;
+  CrmContext *self = doomed->context;
+  g_autoptr(GError) error = NULL;
+
+  doomed->timeout = 0;
+  if (!commit_delete (self, doomed, &error))
+    {
+      g_warning ("Could not delete a record: %s", error->message);
+      g_signal_emit (self, signals[RECORDS_CHANGED], 0);
+    }
+  return G_SOURCE_REMOVE;
+}
+
+/**
+ * crm_context_delete_later:
+ *
+ * Deletes a record the way GNOME applications do: it disappears from every
+ * view at once, and reaches the store (and the outbox) only when the undo
+ * time has passed, crm_context_flush_deletes() runs, or the context shuts
+ * down. Until then crm_context_undo_delete() brings it back untouched.
+ */
+void
+crm_context_delete_later (CrmContext *self,
+                          const char *entity,
+                          const char *id)
+{
+  DoomedRecord *doomed;
+
+  g_return_if_fail (CRM_IS_CONTEXT (self));
+  g_return_if_fail (entity != NULL && id != NULL);
+
+  if (self->doomed == NULL)
+    self->doomed = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) doomed_record_free);
+  doomed = g_new0 (DoomedRecord, 1);
+  doomed->context = self;
+  doomed->entity = g_strdup (entity);
+  doomed->id = g_strdup (id);
+  doomed->timeout = g_timeout_add_seconds (UNDO_SECONDS, undo_timeout_cb, doomed);
+  g_hash_table_replace (self->doomed, record_key (entity, id), doomed);
+  g_signal_emit (self, signals[RECORD_DELETING], 0, entity, id);
+  g_signal_emit (self, signals[RECORDS_CHANGED], 0);
+}
+
+/* Returns: whether the record was still waiting, and now is back */
+gboolean
+crm_context_undo_delete (CrmContext *self,
+                         const char *entity,
+                         const char *id)
+{
+  g_autofree char *key = record_key (entity, id);
+
+  g_return_val_if_fail (CRM_IS_CONTEXT (self), FALSE);
+
+  if (self->doomed == NULL || !g_hash_table_remove (self->doomed, key))
+    return FALSE;
+  g_signal_emit (self, signals[RECORDS_CHANGED], 0);
+  return TRUE;
+}
+
+/* Whether a view should leave the record out: it is being deleted */
+gboolean
+crm_context_is_deleting (CrmContext *self,
+                         const char *entity,
+                         const char *id)
+{
+  g_autofree char *key = NULL;
+
+  g_return_val_if_fail (CRM_IS_CONTEXT (self), FALSE);
+
+  if (self->doomed == NULL || g_hash_table_size (self->doomed) == 0)
+    return FALSE;
+  key = record_key (entity, id);
+  return g_hash_table_contains (self->doomed, key);
+}
+
+void
+crm_context_flush_deletes (CrmContext *self)
+{
+  g_return_if_fail (CRM_IS_CONTEXT (self));
+
+  while (self->doomed && g_hash_table_size (self->doomed) > 0)
+    {
+      g_autoptr(GError) error = NULL;
+      GHashTableIter iter;
+      gpointer value;
+
+      g_hash_table_iter_init (&iter, self->doomed);
+      g_hash_table_iter_next (&iter, NULL, &value);
+      if (!commit_delete (self, value, &error))
+        g_warning ("Could not delete a record: %s", error->message);
+    }
 }

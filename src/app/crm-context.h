@@ -50,6 +50,19 @@ guint         crm_context_get_rejected      (CrmContext           *self);
 /* Sends and fetches changes in a worker thread; a request while one runs
  * runs again after it */
 void          crm_context_sync              (CrmContext           *self);
+/* Deleting with an undo: the record leaves the views now and the store
+ * after a few seconds, at a flush, or at shutdown */
+void          crm_context_delete_later      (CrmContext           *self,
+                                             const char           *entity,
+                                             const char           *id);
+gboolean      crm_context_undo_delete       (CrmContext           *self,
+                                             const char           *entity,
+                                             const char           *id);
+gboolean      crm_context_is_deleting       (CrmContext           *self,
+                                             const char           *entity,
+                                             const char           *id);
+void          crm_context_flush_deletes     (CrmContext           *self);
+
 /* Stops syncing and the demo server; the window calls it as it closes */
 void          crm_context_shutdown          (CrmContext           *self);
 

@@ -12,6 +12,7 @@
 #include "crm-format.h"
 #include "crm-money.h"
 #include "crm-pipeline-view.h"
+#include "crm-store.h"
 
 #define COLUMN_WIDTH 280
 
@@ -21,6 +22,7 @@ typedef struct
   char       *title;
   char       *summary;
   gboolean    closed;
+  gboolean    lost;
   GListStore *deals;
   GtkWidget  *box;
   GtkLabel   *title_label;
@@ -31,6 +33,7 @@ struct _CrmPipelineView
 {
   GtkWidget   parent_instance;
 
+  AdwToastOverlay *toast_overlay;
   GtkStack   *stack;
   GtkBox     *board;
 
@@ -114,6 +117,11 @@ is_true (CrmRecord  *record,
 
 /* Callbacks ***********************************************************/
 
+static GdkContentProvider *card_drag_prepare_cb (GtkDragSource *source,
+                                                 double         x,
+                                                 double         y,
+                                                 GtkListItem   *item);
+
 static void
 card_setup_cb (GtkSignalListItemFactory *factory,
                GtkListItem              *item,
@@ -122,6 +130,7 @@ card_setup_cb (GtkSignalListItemFactory *factory,
   GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 4);
   GtkWidget *line = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
   Card *card = g_new0 (Card, 1);
+  GtkDragSource *source;
 
   gtk_widget_add_css_class (box, "deal-card");
   card->name = GTK_LABEL (gtk_label_new (NULL));
@@ -158,6 +167,12 @@ card_setup_cb (GtkSignalListItemFactory *factory,
   gtk_box_append (GTK_BOX (box), GTK_WIDGET (card->flag));
   g_object_set_data_full (G_OBJECT (box), "card", card, g_free);
   gtk_list_item_set_child (item, box);
+
+  /* A card is dragged by its deal's id */
+  source = gtk_drag_source_new ();
+  gtk_drag_source_set_actions (source, GDK_ACTION_MOVE);
+  g_signal_connect (source, "prepare", G_CALLBACK (card_drag_prepare_cb), item);
+  gtk_widget_add_controller (box, GTK_EVENT_CONTROLLER (source));
 }
 
 static void
@@ -205,6 +220,193 @@ deal_activated_cb (GtkListView     *list,
     g_signal_emit (self, signals[RECORD_ACTIVATED], 0, "opportunities", crm_record_get_id (deal));
 }
 
+/* Moving a deal between stages ****************************************/
+
+typedef struct
+{
+  CrmPipelineView *self;
+  char            *deal_id;
+  char            *stage_id;
+  char            *old_stage_id;
+  char            *old_lost_reason;
+  char            *name;
+} Move;
+
+static void
+move_free (Move *move)
+{
+  g_object_unref (move->self);
+  g_free (move->deal_id);
+  g_free (move->stage_id);
+  g_free (move->old_stage_id);
+  g_free (move->old_lost_reason);
+  g_free (move->name);
+  g_free (move);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Move, move_free)
+
+static Column *
+find_column (CrmPipelineView *self,
+             const char      *stage_id)
+{
+  for (guint i = 0; i < self->columns->len; i++)
+    {
+      Column *column = g_ptr_array_index (self->columns, i);
+
+      if (g_strcmp0 (column->stage_id, stage_id) == 0)
+        return column;
+    }
+  return NULL;
+}
+
+static void
+add_toast (CrmPipelineView *self,
+           AdwToast        *toast)
+{
+  adw_toast_overlay_add_toast (self->toast_overlay, toast);
+}
+
+static gboolean
+set_stage (CrmPipelineView  *self,
+           const char       *deal_id,
+           const char       *stage_id,
+           const char       *lost_reason,
+           GError          **error)
+{
+  g_autoptr(JsonObject) changes = json_object_new ();
+  g_autoptr(CrmRecord) saved = NULL;
+
+  json_object_set_string_member (changes, "stage_id", stage_id);
+  if (lost_reason && *lost_reason)
+    json_object_set_string_member (changes, "lost_reason", lost_reason);
+  else
+    json_object_set_null_member (changes, "lost_reason");
+  saved = crm_store_update (crm_context_get_store (self->context), "opportunities", deal_id, changes, error);
+  return saved != NULL;
+}
+
+static void
+undo_move_cb (AdwToast *toast,
+              Move     *move)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (move->self->context == NULL ||
+      !set_stage (move->self, move->deal_id, move->old_stage_id, move->old_lost_reason, &error))
+    add_toast (move->self, adw_toast_new (error ? error->message : _("The move could not be undone")));
+}
+
+/* Applies a move the user confirmed, and offers to undo it */
+static void
+apply_move (Move       *move,
+            const char *lost_reason)
+{
+  CrmPipelineView *self = move->self;
+  Column *column = find_column (self, move->stage_id);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *title = NULL;
+  AdwToast *toast;
+
+  if (self->context == NULL || column == NULL)
+    return;
+  if (!set_stage (self, move->deal_id, move->stage_id, lost_reason, &error))
+    {
+      add_toast (self, adw_toast_new (error->message));
+      return;
+    }
+  title = g_strdup_printf (_("“%s” moved to %s"), move->name, column->title);
+  toast = adw_toast_new (title);
+  adw_toast_set_button_label (toast, _("_Undo"));
+  adw_toast_set_priority (toast, ADW_TOAST_PRIORITY_HIGH);
+  g_signal_connect_data (toast, "button-clicked", G_CALLBACK (undo_move_cb), move,
+                         (GClosureNotify) (void (*) (void)) move_free, 0);
+  add_toast (self, toast);
+}
+
+static void
+lost_reason_response_cb (AdwMessageDialog *dialog,
+                         const char       *response,
+                         Move             *move)
+{
+  GtkEditable *entry = g_object_get_data (G_OBJECT (dialog), "entry");
+
+  if (g_str_equal (response, "lost"))
+    {
+      g_autofree char *reason = g_strstrip (g_strdup (gtk_editable_get_text (entry)));
+
+      apply_move (move, reason);
+    }
+  else
+    move_free (move);
+}
+
+static void
+lost_reason_changed_cb (GtkEditable      *entry,
+                        AdwMessageDialog *dialog)
+{
+  g_autofree char *reason = g_strstrip (g_strdup (gtk_editable_get_text (entry)));
+
+  adw_message_dialog_set_response_enabled (dialog, "lost", *reason != '\0');
+}
+
+/* Dropping on a lost stage asks why first */
+static void
+ask_lost_reason (Move *move)
+{
+  GtkWidget *dialog;
+  GtkWidget *entry = gtk_entry_new ();
+  g_autofree char *body = g_strdup_printf (_("Why was “%s” lost? The reason is kept with the deal "
+                                             "and shows in the lost-deal reports."), move->name);
+
+  dialog = adw_message_dialog_new (GTK_WINDOW (gtk_widget_get_root (GTK_WIDGET (move->self))),
+                                   _("Mark Deal as Lost"), body);
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
+                                    "cancel", _("_Cancel"),
+                                    "lost", _("_Mark as Lost"),
+                                    NULL);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "lost", ADW_RESPONSE_DESTRUCTIVE);
+  adw_message_dialog_set_response_enabled (ADW_MESSAGE_DIALOG (dialog), "lost", FALSE);
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "lost");
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  gtk_entry_set_placeholder_text (GTK_ENTRY (entry), _("Lost reason, e.g. Went with a competitor"));
+  gtk_entry_set_activates_default (GTK_ENTRY (entry), TRUE);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (entry), GTK_ACCESSIBLE_PROPERTY_LABEL, _("Lost reason"), -1);
+  adw_message_dialog_set_extra_child (ADW_MESSAGE_DIALOG (dialog), entry);
+  g_object_set_data (G_OBJECT (dialog), "entry", entry);
+  g_signal_connect (entry, "changed", G_CALLBACK (lost_reason_changed_cb), dialog);
+  g_signal_connect (dialog, "response", G_CALLBACK (lost_reason_response_cb), move);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static GdkContentProvider *
+card_drag_prepare_cb (GtkDragSource *source,
+                      double         x,
+                      double         y,
+                      GtkListItem   *item)
+{
+  CrmRecord *deal = gtk_list_item_get_item (item);
+
+  if (deal == NULL)
+    return NULL;
+  return gdk_content_provider_new_typed (G_TYPE_STRING, crm_record_get_id (deal));
+}
+
+static gboolean
+column_drop_cb (GtkDropTarget *target,
+                const GValue  *value,
+                double         x,
+                double         y,
+                CrmPipelineView *self)
+{
+  const char *stage_id = g_object_get_data (G_OBJECT (target), "stage-id");
+  const char *deal_id = g_value_get_string (value);
+
+  if (deal_id == NULL || stage_id == NULL)
+    return FALSE;
+  return crm_pipeline_view_move_deal (self, deal_id, stage_id, NULL);
+}
+
 /* Building ************************************************************/
 
 static Column *
@@ -216,6 +418,7 @@ add_column (CrmPipelineView *self,
   GtkWidget *header = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
   GtkWidget *scroller = gtk_scrolled_window_new ();
   GtkWidget *list;
+  GtkDropTarget *drop;
   g_autofree char *list_name = NULL;
 
   column->stage_id = g_strdup (crm_record_get_id (stage));
@@ -252,6 +455,11 @@ add_column (CrmPipelineView *self,
   gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (scroller), GTK_POLICY_NEVER, GTK_POLICY_AUTOMATIC);
   gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scroller), list);
   gtk_widget_set_vexpand (scroller, TRUE);
+
+  drop = gtk_drop_target_new (G_TYPE_STRING, GDK_ACTION_MOVE);
+  g_object_set_data_full (G_OBJECT (drop), "stage-id", g_strdup (column->stage_id), g_free);
+  g_signal_connect (drop, "drop", G_CALLBACK (column_drop_cb), self);
+  gtk_widget_add_controller (column->box, GTK_EVENT_CONTROLLER (drop));
 
   gtk_box_append (GTK_BOX (column->box), header);
   gtk_box_append (GTK_BOX (column->box), scroller);
@@ -330,6 +538,8 @@ reload (CrmPipelineView *self)
       CrmRecord *deal = g_ptr_array_index (deals, i);
       GPtrArray *bucket = g_hash_table_lookup (by_stage, crm_record_get_string (deal, "stage_id"));
 
+      if (crm_context_is_deleting (self->context, "opportunities", crm_record_get_id (deal)))
+        continue;
       if (bucket)
         g_ptr_array_add (bucket, deal);
     }
@@ -346,7 +556,8 @@ reload (CrmPipelineView *self)
       g_autofree char *weighted_text = NULL;
       g_autofree char *count_text = NULL;
 
-      column->closed = is_true (stage, "is_won") || is_true (stage, "is_lost");
+      column->lost = is_true (stage, "is_lost");
+      column->closed = is_true (stage, "is_won") || column->lost;
       for (guint j = 0; j < bucket->len; j++)
         {
           CrmRecord *deal = g_ptr_array_index (bucket, j);
@@ -431,6 +642,7 @@ crm_pipeline_view_class_init (CrmPipelineViewClass *klass)
 
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_set_template_from_resource (widget_class, "/org/example/Crm/crm-pipeline-view.ui");
+  gtk_widget_class_bind_template_child (widget_class, CrmPipelineView, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, CrmPipelineView, stack);
   gtk_widget_class_bind_template_child (widget_class, CrmPipelineView, board);
 }
@@ -494,4 +706,47 @@ crm_pipeline_view_get_column_summary (CrmPipelineView *self,
   g_return_val_if_fail (CRM_IS_PIPELINE_VIEW (self), NULL);
   g_return_val_if_fail (column < self->columns->len, NULL);
   return ((Column *) g_ptr_array_index (self->columns, column))->summary;
+}
+
+/**
+ * crm_pipeline_view_move_deal:
+ * @lost_reason: (nullable): for a lost stage, why; %NULL asks the user
+ *
+ * Moves a deal to another stage, as dropping its card there does: the
+ * stage changes through the store (so offline too), a toast offers to
+ * undo it, and a lost stage first asks for the reason.
+ *
+ * Returns: whether the deal moves (or the user is being asked)
+ */
+gboolean
+crm_pipeline_view_move_deal (CrmPipelineView *self,
+                             const char      *deal_id,
+                             const char      *stage_id,
+                             const char      *lost_reason)
+{
+  g_autoptr(CrmRecord) deal = NULL;
+  g_autoptr(Move) move = NULL;
+  Column *column;
+
+  g_return_val_if_fail (CRM_IS_PIPELINE_VIEW (self), FALSE);
+
+  if (self->context == NULL || !(column = find_column (self, stage_id)))
+    return FALSE;
+  deal = crm_store_get (crm_context_get_store (self->context), "opportunities", deal_id, NULL);
+  if (deal == NULL || g_strcmp0 (crm_record_get_string (deal, "stage_id"), stage_id) == 0)
+    return FALSE;
+
+  move = g_new0 (Move, 1);
+  move->self = g_object_ref (self);
+  move->deal_id = g_strdup (deal_id);
+  move->stage_id = g_strdup (stage_id);
+  move->old_stage_id = g_strdup (crm_record_get_string (deal, "stage_id"));
+  move->old_lost_reason = g_strdup (crm_record_get_string (deal, "lost_reason"));
+  move->name = crm_record_dup_title (deal);
+
+  if (column->lost && lost_reason == NULL)
+    ask_lost_reason (g_steal_pointer (&move));
+  else
+    apply_move (g_steal_pointer (&move), lost_reason);
+  return TRUE;
 }

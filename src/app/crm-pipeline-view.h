@@ -27,4 +27,9 @@ GListModel *crm_pipeline_view_get_column_model (CrmPipelineView *self,
 const char *crm_pipeline_view_get_column_summary (CrmPipelineView *self,
                                                   guint            column);
 
+gboolean     crm_pipeline_view_move_deal          (CrmPipelineView *self,
+                                                   const char      *deal_id,
+                                                   const char      *stage_id,
+                                                   const char      *lost_reason);
+
 G_END_DECLS

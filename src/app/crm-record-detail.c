@@ -11,6 +11,7 @@
 
 #include "crm-format.h"
 #include "crm-record-detail.h"
+#include "crm-record-editor.h"
 
 /* Linked records shown per group; the rest are counted */
 #define MAX_LINKED 25
@@ -24,6 +25,7 @@ struct _CrmRecordDetail
   GtkLabel      *title_label;
   GtkLabel      *subtitle_label;
   GtkBox        *groups;
+  GtkWidget     *activity_buttons;
 
   CrmContext    *context;
   char          *entity;
@@ -38,6 +40,9 @@ enum {
 };
 
 static guint signals[N_SIGNALS];
+
+static void update_actions (CrmRecordDetail *self,
+                            gboolean         shown);
 
 /* Helpers *************************************************************/
 
@@ -408,16 +413,19 @@ rebuild (CrmRecordDetail *self)
   if (self->context == NULL || self->id == NULL)
     {
       gtk_stack_set_visible_child_name (self->stack, "empty");
+      update_actions (self, FALSE);
       return;
     }
   if (!(record = crm_store_get (crm_context_get_store (self->context), self->entity, self->id, NULL)) ||
-      crm_record_get_deleted (record))
+      crm_record_get_deleted (record) || crm_context_is_deleting (self->context, self->entity, self->id))
     {
       adw_status_page_set_title (self->empty_page, _("Record Deleted"));
       adw_status_page_set_description (self->empty_page, _("This record no longer exists."));
       gtk_stack_set_visible_child_name (self->stack, "empty");
+      update_actions (self, FALSE);
       return;
     }
+  update_actions (self, TRUE);
 
   title = crm_record_dup_title (record);
   if (g_str_equal (self->entity, "contacts"))
@@ -452,6 +460,92 @@ rebuild (CrmRecordDetail *self)
       add_linked (self, _("Activities"), "activities", "opportunity_id");
     }
   gtk_stack_set_visible_child_name (self->stack, "record");
+}
+
+/* Editing *************************************************************/
+
+static void
+update_actions (CrmRecordDetail *self,
+                gboolean         shown)
+{
+  gboolean links = shown && (g_strcmp0 (self->entity, "contacts") == 0 ||
+                             g_strcmp0 (self->entity, "accounts") == 0 ||
+                             g_strcmp0 (self->entity, "opportunities") == 0);
+
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "detail.edit", shown);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "detail.delete", shown);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "detail.add-activity", links);
+  gtk_widget_set_visible (GTK_WIDGET (self->activity_buttons), links);
+}
+
+static GtkWindow *
+parent_window (CrmRecordDetail *self)
+{
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+
+  return GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL;
+}
+
+static void
+edit_action_cb (GtkWidget  *widget,
+                const char *action_name,
+                GVariant   *parameter)
+{
+  CrmRecordDetail *self = CRM_RECORD_DETAIL (widget);
+
+  if (self->context && self->id)
+    gtk_window_present (crm_record_editor_new (self->context, self->entity, self->id, NULL, parent_window (self)));
+}
+
+static void
+delete_action_cb (GtkWidget  *widget,
+                  const char *action_name,
+                  GVariant   *parameter)
+{
+  CrmRecordDetail *self = CRM_RECORD_DETAIL (widget);
+
+  /* The main window offers the undo */
+  if (self->context && self->id)
+    crm_context_delete_later (self->context, self->entity, self->id);
+}
+
+/* A call, meeting, task or note about this record, in a form that has it
+ * linked already; a call or note is about now, a meeting or task is due
+ * tomorrow at this hour until the user says otherwise */
+static void
+add_activity_action_cb (GtkWidget  *widget,
+                        const char *action_name,
+                        GVariant   *parameter)
+{
+  CrmRecordDetail *self = CRM_RECORD_DETAIL (widget);
+  const char *kind = g_variant_get_string (parameter, NULL);
+  g_autoptr(JsonObject) defaults = json_object_new ();
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+  g_autoptr(GDateTime) due = NULL;
+  g_autoptr(CrmRecord) record = NULL;
+  g_autofree char *due_text = NULL;
+  const char *link;
+
+  if (self->context == NULL || self->id == NULL)
+    return;
+  record = crm_store_get (crm_context_get_store (self->context), self->entity, self->id, NULL);
+  link = g_str_equal (self->entity, "contacts") ? "contact_id" :
+         g_str_equal (self->entity, "accounts") ? "account_id" : "opportunity_id";
+  json_object_set_string_member (defaults, "kind", kind);
+  json_object_set_string_member (defaults, link, self->id);
+  /* A contact's or deal's account comes along, so the account sees it too */
+  if (record && !g_str_equal (self->entity, "accounts") && crm_record_get_string (record, "account_id"))
+    json_object_set_string_member (defaults, "account_id", crm_record_get_string (record, "account_id"));
+  if (record && g_str_equal (self->entity, "opportunities") && crm_record_get_string (record, "contact_id"))
+    json_object_set_string_member (defaults, "contact_id", crm_record_get_string (record, "contact_id"));
+  due = g_str_equal (kind, "meeting") || g_str_equal (kind, "task") ? g_date_time_add_days (now, 1)
+                                                                    : g_date_time_ref (now);
+  due_text = g_date_time_format (due, "%Y-%m-%dT%H:%M:00Z");
+  json_object_set_string_member (defaults, "due_at", due_text);
+  if (g_str_equal (kind, "call") || g_str_equal (kind, "note"))
+    json_object_set_boolean_member (defaults, "done", TRUE);
+
+  gtk_window_present (crm_record_editor_new (self->context, "activities", NULL, defaults, parent_window (self)));
 }
 
 /* Callbacks ***********************************************************/
@@ -536,12 +630,20 @@ crm_record_detail_class_init (CrmRecordDetailClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CrmRecordDetail, title_label);
   gtk_widget_class_bind_template_child (widget_class, CrmRecordDetail, subtitle_label);
   gtk_widget_class_bind_template_child (widget_class, CrmRecordDetail, groups);
+  gtk_widget_class_bind_template_child (widget_class, CrmRecordDetail, activity_buttons);
+
+  gtk_widget_class_install_action (widget_class, "detail.edit", NULL, edit_action_cb);
+  gtk_widget_class_install_action (widget_class, "detail.delete", NULL, delete_action_cb);
+  gtk_widget_class_install_action (widget_class, "detail.add-activity", "s", add_activity_action_cb);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_e, GDK_CONTROL_MASK, "detail.edit", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Delete, 0, "detail.delete", NULL);
 }
 
 static void
 crm_record_detail_init (CrmRecordDetail *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  update_actions (self, FALSE);
 }
 
 /* Public API **********************************************************/

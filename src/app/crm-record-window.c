@@ -18,6 +18,9 @@ struct _CrmRecordWindow
 
   AdwWindowTitle  *window_title;
   CrmRecordDetail *detail;
+
+  char            *entity;
+  char            *id;
 };
 
 G_DEFINE_FINAL_TYPE (CrmRecordWindow, crm_record_window, ADW_TYPE_WINDOW)
@@ -39,7 +42,28 @@ record_activated_cb (CrmRecordWindow *self,
   g_signal_emit (self, signals[RECORD_ACTIVATED], 0, entity, id);
 }
 
+/* Deleting the record closes its window; the main window offers the undo */
+static void
+record_deleting_cb (CrmRecordWindow *self,
+                    const char      *entity,
+                    const char      *id)
+{
+  if (g_strcmp0 (entity, self->entity) == 0 && g_strcmp0 (id, self->id) == 0)
+    gtk_window_close (GTK_WINDOW (self));
+}
+
 /* GObject *************************************************************/
+
+static void
+crm_record_window_finalize (GObject *object)
+{
+  CrmRecordWindow *self = CRM_RECORD_WINDOW (object);
+
+  g_free (self->entity);
+  g_free (self->id);
+
+  G_OBJECT_CLASS (crm_record_window_parent_class)->finalize (object);
+}
 
 static void
 crm_record_window_dispose (GObject *object)
@@ -56,6 +80,7 @@ crm_record_window_class_init (CrmRecordWindowClass *klass)
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->dispose = crm_record_window_dispose;
+  object_class->finalize = crm_record_window_finalize;
 
   /**
    * CrmRecordWindow::record-activated:
@@ -96,6 +121,9 @@ crm_record_window_new (CrmContext *context,
   g_return_val_if_fail (entity != NULL && id != NULL, NULL);
 
   self = g_object_new (CRM_TYPE_RECORD_WINDOW, "transient-for", parent, NULL);
+  self->entity = g_strdup (entity);
+  self->id = g_strdup (id);
+  g_signal_connect_object (context, "record-deleting", G_CALLBACK (record_deleting_cb), self, G_CONNECT_SWAPPED);
   crm_record_detail_set_context (self->detail, context);
   crm_record_detail_show (self->detail, entity, id);
 

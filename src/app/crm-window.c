@@ -14,6 +14,7 @@
 #include "crm-pipeline-view.h"
 #include "crm-profile.h"
 #include "crm-quotes-view.h"
+#include "crm-record-editor.h"
 #include "crm-record-window.h"
 #include "crm-search-window.h"
 #include "crm-sync-indicator.h"
@@ -28,6 +29,7 @@ struct _CrmWindow
   AdwStatusPage        *loading_status;
   CrmWelcomePage       *welcome_page;
   AdwViewStack         *view_stack;
+  AdwToastOverlay      *toast_overlay;
   CrmSyncIndicator     *sync_indicator;
   GtkRevealer          *offline_revealer;
   CrmPipelineView      *pipeline_view;
@@ -61,6 +63,71 @@ sync_state_changed_cb (CrmWindow *self)
                                  crm_context_get_sync_state (self->context) != CRM_SYNC_STATE_LOCAL);
 }
 
+/* The kind of record "New" makes in the visible view; %NULL where it
+ * makes none */
+static const char *
+new_record_entity (CrmWindow *self)
+{
+  const char *view = adw_view_stack_get_visible_child_name (self->view_stack);
+
+  if (g_strcmp0 (view, "pipeline") == 0)
+    return "opportunities";
+  if (g_strcmp0 (view, "contacts") == 0)
+    return "contacts";
+  return NULL;
+}
+
+static void
+update_new_action (CrmWindow *self)
+{
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.new-record",
+                                 self->context != NULL && new_record_entity (self) != NULL);
+}
+
+typedef struct
+{
+  CrmContext *context;
+  char       *entity;
+  char       *id;
+} Undo;
+
+static void
+undo_free (Undo *undo)
+{
+  g_object_unref (undo->context);
+  g_free (undo->entity);
+  g_free (undo->id);
+  g_free (undo);
+}
+
+static void
+undo_delete_cb (AdwToast *toast,
+                Undo     *undo)
+{
+  crm_context_undo_delete (undo->context, undo->entity, undo->id);
+}
+
+static void
+record_deleting_cb (CrmWindow  *self,
+                    const char *entity,
+                    const char *id)
+{
+  g_autoptr(CrmRecord) record = crm_store_get (crm_context_get_store (self->context), entity, id, NULL);
+  g_autofree char *name = record ? crm_record_dup_title (record) : NULL;
+  g_autofree char *title = g_strdup_printf (_("“%s” deleted"), name ? name : _("Record"));
+  AdwToast *toast = adw_toast_new (title);
+  Undo *undo = g_new0 (Undo, 1);
+
+  undo->context = g_object_ref (self->context);
+  undo->entity = g_strdup (entity);
+  undo->id = g_strdup (id);
+  adw_toast_set_button_label (toast, _("_Undo"));
+  adw_toast_set_priority (toast, ADW_TOAST_PRIORITY_HIGH);
+  g_signal_connect_data (toast, "button-clicked", G_CALLBACK (undo_delete_cb), undo,
+                         (GClosureNotify) (void (*) (void)) undo_free, 0);
+  adw_toast_overlay_add_toast (self->toast_overlay, toast);
+}
+
 static void
 set_context (CrmWindow  *self,
              CrmContext *context)
@@ -79,10 +146,12 @@ set_context (CrmWindow  *self,
   crm_forecast_view_set_context (self->forecast_view, context);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.search", context != NULL);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.sync", context != NULL);
+  update_new_action (self);
 
   if (context == NULL)
     return;
   g_signal_connect_swapped (context, "notify::sync-state", G_CALLBACK (sync_state_changed_cb), self);
+  g_signal_connect_swapped (context, "record-deleting", G_CALLBACK (record_deleting_cb), self);
   update_offline (self);
   g_settings_set_string (self->settings, "last-profile", crm_context_get_profile (context));
   gtk_stack_set_visible_child_name (self->pages, "main");
@@ -181,6 +250,28 @@ show_view_action_cb (GtkWidget  *widget,
 }
 
 static void
+new_record_action_cb (GtkWidget  *widget,
+                      const char *action_name,
+                      GVariant   *parameter)
+{
+  CrmWindow *self = CRM_WINDOW (widget);
+  const char *entity = new_record_entity (self);
+  GtkWindow *editor;
+
+  if (self->context == NULL || entity == NULL)
+    return;
+  editor = crm_record_editor_new (self->context, entity, NULL, NULL, GTK_WINDOW (self));
+  g_signal_connect_object (editor, "saved", G_CALLBACK (record_activated_cb), self, G_CONNECT_SWAPPED);
+  gtk_window_present (editor);
+}
+
+static void
+visible_view_changed_cb (CrmWindow *self)
+{
+  update_new_action (self);
+}
+
+static void
 sync_action_cb (GtkWidget  *widget,
                 const char *action_name,
                 GVariant   *parameter)
@@ -256,6 +347,7 @@ crm_window_class_init (CrmWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CrmWindow, loading_status);
   gtk_widget_class_bind_template_child (widget_class, CrmWindow, welcome_page);
   gtk_widget_class_bind_template_child (widget_class, CrmWindow, view_stack);
+  gtk_widget_class_bind_template_child (widget_class, CrmWindow, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, CrmWindow, sync_indicator);
   gtk_widget_class_bind_template_child (widget_class, CrmWindow, offline_revealer);
   gtk_widget_class_bind_template_child (widget_class, CrmWindow, pipeline_view);
@@ -264,9 +356,12 @@ crm_window_class_init (CrmWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CrmWindow, forecast_view);
   gtk_widget_class_bind_template_callback (widget_class, profile_ready_cb);
   gtk_widget_class_bind_template_callback (widget_class, record_activated_cb);
+  gtk_widget_class_bind_template_callback (widget_class, visible_view_changed_cb);
 
   gtk_widget_class_install_action (widget_class, "win.search", NULL, search_action_cb);
   gtk_widget_class_install_action (widget_class, "win.sync", NULL, sync_action_cb);
+  gtk_widget_class_install_action (widget_class, "win.new-record", NULL, new_record_action_cb);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_n, GDK_CONTROL_MASK, "win.new-record", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_k, GDK_CONTROL_MASK, "win.search", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F5, 0, "win.sync", NULL);
   gtk_widget_class_install_action (widget_class, "win.show-view", "s", show_view_action_cb);
@@ -289,6 +384,7 @@ crm_window_init (CrmWindow *self)
   g_settings_bind (self->settings, "window-maximized", self, "maximized", G_SETTINGS_BIND_DEFAULT);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.search", FALSE);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.sync", FALSE);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.new-record", FALSE);
 }
 
 /* Public API **********************************************************/
