@@ -16,7 +16,9 @@
 #include "crm-profile.h"
 #include "crm-record-detail.h"
 #include "crm-record-editor.h"
+#include "crm-outbox-window.h"
 #include "crm-record-window.h"
+#include "crm-store-private.h"
 #include "crm-search-window.h"
 #include "crm-sync-indicator.h"
 #include "crm-window-private.h"
@@ -211,6 +213,30 @@ synced (gpointer data)
   return context && crm_context_get_sync_state (context) == CRM_SYNC_STATE_IDLE;
 }
 
+typedef struct
+{
+  CrmPipelineView *pipeline;
+  guint            expected;
+} BoardCount;
+
+static gboolean
+board_shows (gpointer data)
+{
+  BoardCount *count = data;
+
+  return count_deals (count->pipeline) == count->expected;
+}
+
+static void
+assert_board_shows (CrmPipelineView *pipeline,
+                    guint            expected)
+{
+  BoardCount count = { pipeline, expected };
+
+  if (!wait_for (board_shows, &count, 10))
+    g_error ("the board shows %u deals, not %u", count_deals (pipeline), expected);
+}
+
 /* Fixture *************************************************************/
 
 static void
@@ -322,7 +348,7 @@ test_pipeline_shows_seeded (Fixture       *f,
   json_object_set_string_member (fields, "currency", "EUR");
   created = crm_store_create (store, "opportunities", fields, &error);
   g_assert_no_error (error);
-  spin (300);
+  assert_board_shows (pipeline, deals->len + 1);
   g_assert_cmpuint (g_list_model_get_n_items (crm_pipeline_view_get_column_model (pipeline, 0)), ==, before + 1);
 
   /* Not connected to a server: said so, not shown as a failure */
@@ -605,30 +631,6 @@ outbox_ops (CrmStore   *store,
   return g_string_free (g_steal_pointer (&ops), FALSE);
 }
 
-typedef struct
-{
-  CrmPipelineView *pipeline;
-  guint            expected;
-} BoardCount;
-
-static gboolean
-board_shows (gpointer data)
-{
-  BoardCount *count = data;
-
-  return count_deals (count->pipeline) == count->expected;
-}
-
-static void
-assert_board_shows (CrmPipelineView *pipeline,
-                    guint            expected)
-{
-  BoardCount count = { pipeline, expected };
-
-  if (!wait_for (board_shows, &count, 10))
-    g_error ("the board shows %u deals, not %u", count_deals (pipeline), expected);
-}
-
 static CrmStore *
 open_seeded (Fixture *f)
 {
@@ -863,6 +865,119 @@ test_log_call (Fixture       *f,
   g_assert_true (wait_for (call_in_timeline, detail, 10));
 }
 
+/* The server answers a push: the first queued change is in conflict on
+ * @field (the server has @server_value), the rest are refused */
+static void
+answer_push (CrmStore   *store,
+             const char *field,
+             const char *server_value)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonArray) sent = _crm_store_take_outbox_batch (store, 100, &error);
+  g_autoptr(JsonArray) results = json_array_new ();
+  CrmPushTally tally = { 0 };
+
+  g_assert_no_error (error);
+  for (guint i = 0; i < json_array_get_length (sent); i++)
+    {
+      JsonObject *mutation = json_array_get_object_element (sent, i);
+      JsonObject *result = json_object_new ();
+
+      json_object_set_string_member (result, "mutation_id", json_object_get_string_member (mutation, "mutation_id"));
+      if (i == 0)
+        {
+          g_autoptr(CrmRecord) local = crm_store_get (store, json_object_get_string_member (mutation, "entity"),
+                                                      json_object_get_string_member (mutation, "id"), NULL);
+          g_autoptr(JsonNode) node = crm_record_to_json (local);
+          JsonArray *names = json_array_new ();
+
+          json_object_set_string_member (json_node_get_object (node), field, server_value);
+          json_object_set_int_member (json_node_get_object (node), "version", crm_record_get_version (local) + 1);
+          json_array_add_string_element (names, field);
+          json_object_set_string_member (result, "status", "conflict");
+          json_object_set_array_member (result, "conflicts", names);
+          json_object_set_member (result, "record", json_node_copy (node));
+          json_object_set_int_member (result, "version", crm_record_get_version (local) + 1);
+        }
+      else
+        {
+          json_object_set_string_member (result, "status", "rejected");
+          json_object_set_string_member (result, "error", "phone: not a phone number the server accepts");
+        }
+      json_array_add_object_element (results, result);
+    }
+  g_assert_true (_crm_store_apply_push_results (store, sent, results, &tally, &error));
+  g_assert_no_error (error);
+}
+
+static gboolean
+no_conflict_rows (gpointer data)
+{
+  return find_widget (data, GTK_TYPE_LABEL, "Conflicts") == NULL;
+}
+
+static gboolean
+no_refused_rows (gpointer data)
+{
+  return find_widget (data, GTK_TYPE_LABEL, "Refused by the Server") == NULL;
+}
+
+/* "Review Changes" lists a conflict field by field and a refused change
+ * with the server's reason; taking the server's value settles the
+ * conflict, and discarding the refused change takes it back */
+static void
+test_outbox_window (Fixture       *f,
+                    gconstpointer  data)
+{
+  CrmStore *store = open_seeded (f);
+  g_autoptr(GPtrArray) accounts = crm_store_list (store, "accounts", NULL, 0, 0, NULL);
+  CrmRecord *first = g_ptr_array_index (accounts, 0);
+  CrmRecord *second = g_ptr_array_index (accounts, 1);
+  g_autofree char *old_phone = g_strdup (crm_record_get_string (second, "phone"));
+  g_autoptr(JsonObject) industry = json_object_new ();
+  g_autoptr(JsonObject) phone = json_object_new ();
+  g_autoptr(CrmRecord) one = NULL;
+  g_autoptr(CrmRecord) two = NULL;
+  g_autoptr(CrmRecord) settled = NULL;
+  g_autoptr(CrmRecord) taken_back = NULL;
+  g_autoptr(JsonNode) conflicts = NULL;
+  g_autoptr(GError) error = NULL;
+  CrmOutboxWindow *window;
+  const char *conflict_id;
+
+  json_object_set_string_member (industry, "industry", "Mine Industry");
+  json_object_set_string_member (phone, "phone", "+1 555 0000 ext 9");
+  one = crm_store_update (store, "accounts", crm_record_get_id (first), industry, &error);
+  g_assert_no_error (error);
+  two = crm_store_update (store, "accounts", crm_record_get_id (second), phone, &error);
+  g_assert_no_error (error);
+  answer_push (store, "industry", "Server Industry");
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "win.show-outbox", NULL));
+  window = CRM_OUTBOX_WINDOW (find_toplevel (CRM_TYPE_OUTBOX_WINDOW));
+  g_assert_nonnull (window);
+  g_assert_nonnull (find_widget (GTK_WIDGET (window), GTK_TYPE_LABEL, "Conflicts"));
+  g_assert_nonnull (find_widget (GTK_WIDGET (window), GTK_TYPE_LABEL, "Refused by the Server"));
+  g_assert_nonnull (find_widget (GTK_WIDGET (window), ADW_TYPE_ACTION_ROW, "Industry"));
+  g_assert_nonnull (find_widget (GTK_WIDGET (window), GTK_TYPE_LABEL,
+                                 "phone: not a phone number the server accepts"));
+
+  conflicts = crm_store_dup_conflicts (store, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (json_array_get_length (json_node_get_array (conflicts)), ==, 1);
+  conflict_id = json_object_get_string_member (json_array_get_object_element (json_node_get_array (conflicts), 0), "id");
+  g_assert_true (crm_outbox_window_choose (window, conflict_id, FALSE));
+  click (GTK_WIDGET (window), "_Apply Choices");
+  settled = crm_store_get (store, "accounts", crm_record_get_id (first), NULL);
+  g_assert_cmpstr (crm_record_get_string (settled, "industry"), ==, "Server Industry");
+  g_assert_true (wait_for (no_conflict_rows, window, 10));
+
+  click (GTK_WIDGET (window), "_Discard");
+  taken_back = crm_store_get (store, "accounts", crm_record_get_id (second), NULL);
+  g_assert_cmpstr (crm_record_get_string (taken_back, "phone"), ==, old_phone);
+  g_assert_true (wait_for (no_refused_rows, window, 10));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -897,6 +1012,7 @@ main (int    argc,
   ADD ("edit-delete-undo", test_edit_delete_undo);
   ADD ("move-deal", test_move_deal);
   ADD ("log-call", test_log_call);
+  ADD ("outbox-window", test_outbox_window);
 #undef ADD
 
   return g_test_run ();

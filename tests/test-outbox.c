@@ -297,6 +297,128 @@ test_durable (void)
   }
 }
 
+/* Every queued entry is refused by the server, as a push result would */
+static void
+reject_all (CrmStore *store)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonArray) sent = _crm_store_take_outbox_batch (store, 100, &error);
+  g_autoptr(JsonArray) results = json_array_new ();
+  CrmPushTally tally = { 0 };
+
+  g_assert_no_error (error);
+  for (guint i = 0; i < json_array_get_length (sent); i++)
+    {
+      JsonObject *result = json_object_new ();
+
+      json_object_set_string_member (result, "mutation_id",
+                                     json_object_get_string_member (json_array_get_object_element (sent, i),
+                                                                    "mutation_id"));
+      json_object_set_string_member (result, "status", "rejected");
+      json_object_set_string_member (result, "error", "name: already taken");
+      json_array_add_object_element (results, result);
+    }
+  g_assert_true (_crm_store_apply_push_results (store, sent, results, &tally, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (tally.rejected, ==, json_array_get_length (sent));
+}
+
+/* The queued entry of record @id */
+static JsonObject *
+entry_of (CrmStore   *store,
+          const char *id)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) outbox = crm_store_dup_outbox (store, &error);
+  JsonArray *array = json_node_get_array (outbox);
+
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      JsonObject *entry = json_array_get_object_element (array, i);
+
+      if (g_strcmp0 (json_object_get_string_member (entry, "id"), id) == 0)
+        return json_object_ref (entry);
+    }
+  return NULL;
+}
+
+/* A refused change keeps its data until the user decides: sent again (under
+ * a new mutation id, since the server remembers its answer to the old one)
+ * or discarded, which takes it back here: a new record goes, an edit
+ * returns to the values before it, a delete is undone */
+static void
+test_rejected_retry_discard (void)
+{
+  g_autoptr(CrmTestDir) dir = crm_test_dir_new ();
+  g_autoptr(CrmStore) store = crm_test_open_store (dir);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CrmRecord) fresh = crm_test_create (store, "accounts", "{\"name\":\"Acme\"}");
+  g_autoptr(CrmRecord) edited = put_synced_account (store, "Globex", "Retail", 4);
+  g_autoptr(CrmRecord) retried = put_synced_account (store, "Hooli", "Retail", 2);
+  g_autoptr(CrmRecord) deleted = put_synced_account (store, "Initech", "Software", 7);
+  g_autoptr(JsonObject) to_logistics = crm_test_object ("{\"industry\":\"Logistics\"}");
+  g_autoptr(JsonObject) to_media = crm_test_object ("{\"industry\":\"Media\"}");
+  g_autoptr(CrmRecord) updated = crm_store_update (store, "accounts", crm_record_get_id (edited), to_logistics, &error);
+  g_autoptr(CrmRecord) updated2 = crm_store_update (store, "accounts", crm_record_get_id (retried), to_media, &error);
+  g_autoptr(JsonObject) refused = NULL;
+  g_autoptr(JsonObject) again = NULL;
+  g_autoptr(CrmRecord) back = NULL;
+  g_autoptr(CrmRecord) restored = NULL;
+  g_autoptr(CrmRecord) gone = NULL;
+  CrmStoreStatus status;
+
+  g_assert_no_error (error);
+  g_assert_true (crm_store_delete (store, "accounts", crm_record_get_id (deleted), &error));
+  g_assert_no_error (error);
+  reject_all (store);
+  g_assert_true (crm_store_get_status (store, &status, &error));
+  g_assert_cmpuint (status.rejected, ==, 4);
+
+  /* Sent again: pending, under a new mutation id, with the same change */
+  refused = entry_of (store, crm_record_get_id (retried));
+  g_assert_cmpstr (json_object_get_string_member (refused, "state"), ==, "rejected");
+  g_assert_cmpstr (json_object_get_string_member (refused, "error"), ==, "name: already taken");
+  g_assert_true (crm_store_retry_rejected (store, json_object_get_string_member (refused, "mutation_id"), &error));
+  g_assert_no_error (error);
+  again = entry_of (store, crm_record_get_id (retried));
+  g_assert_cmpstr (json_object_get_string_member (again, "state"), ==, "pending");
+  g_assert_cmpstr (json_object_get_string_member (again, "mutation_id"), !=,
+                   json_object_get_string_member (refused, "mutation_id"));
+  g_assert_true (json_node_equal (json_object_get_member (again, "fields"), json_object_get_member (refused, "fields")));
+
+  /* Discarded: each kind taken back */
+  for (const char *id_list[] = { crm_record_get_id (fresh), crm_record_get_id (edited), crm_record_get_id (deleted) },
+       **id = id_list; id < id_list + 3; id++)
+    {
+      g_autoptr(JsonObject) entry = entry_of (store, *id);
+
+      g_assert_true (crm_store_discard_rejected (store, json_object_get_string_member (entry, "mutation_id"), &error));
+      g_assert_no_error (error);
+      g_clear_pointer (&entry, json_object_unref);
+      entry = entry_of (store, *id);
+      g_assert_null (entry);
+    }
+  gone = crm_store_get (store, "accounts", crm_record_get_id (fresh), &error);
+  g_assert_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_NOT_FOUND);
+  g_assert_null (gone);
+  g_clear_error (&error);
+  back = crm_store_get (store, "accounts", crm_record_get_id (edited), &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (crm_record_get_string (back, "industry"), ==, "Retail");
+  g_assert_cmpint (crm_record_get_version (back), ==, 4);
+  restored = crm_store_get (store, "accounts", crm_record_get_id (deleted), &error);
+  g_assert_no_error (error);
+  g_assert_false (crm_record_get_deleted (restored));
+
+  g_assert_true (crm_store_get_status (store, &status, &error));
+  g_assert_cmpuint (status.rejected, ==, 0);
+  g_assert_cmpuint (status.pending, ==, 1);
+
+  /* Only refused entries can be retried or discarded */
+  g_assert_false (crm_store_discard_rejected (store, json_object_get_string_member (again, "mutation_id"), &error));
+  g_assert_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_NOT_FOUND);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -309,6 +431,7 @@ main (int    argc,
   g_test_add_func ("/outbox/atomic-create", test_atomic_create);
   g_test_add_func ("/outbox/atomic-update-delete", test_atomic_update_delete);
   g_test_add_func ("/outbox/durable", test_durable);
+  g_test_add_func ("/outbox/rejected-retry-discard", test_rejected_retry_discard);
 
   return g_test_run ();
 }

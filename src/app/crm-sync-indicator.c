@@ -22,6 +22,7 @@ struct _CrmSyncIndicator
   GtkLabel       *detail_label;
   GtkProgressBar *progress_bar;
   GtkButton      *sync_button;
+  GtkButton      *review_button;
 
   CrmContext     *context;
 };
@@ -106,6 +107,7 @@ update (CrmSyncIndicator *self)
 
   gtk_widget_set_visible (GTK_WIDGET (self->sync_button),
                           crm_context_get_sync_state (self->context) != CRM_SYNC_STATE_LOCAL);
+  gtk_widget_set_visible (GTK_WIDGET (self->review_button), pending + conflicts + rejected > 0);
   gtk_image_set_from_icon_name (self->icon, icon);
   gtk_label_set_text (self->label, label);
   gtk_label_set_text (self->title_label, label);
@@ -156,6 +158,7 @@ crm_sync_indicator_class_init (CrmSyncIndicatorClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CrmSyncIndicator, detail_label);
   gtk_widget_class_bind_template_child (widget_class, CrmSyncIndicator, progress_bar);
   gtk_widget_class_bind_template_child (widget_class, CrmSyncIndicator, sync_button);
+  gtk_widget_class_bind_template_child (widget_class, CrmSyncIndicator, review_button);
 }
 
 static void

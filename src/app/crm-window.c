@@ -12,6 +12,7 @@
 #include "crm-contacts-view.h"
 #include "crm-forecast-view.h"
 #include "crm-pipeline-view.h"
+#include "crm-outbox-window.h"
 #include "crm-profile.h"
 #include "crm-quotes-view.h"
 #include "crm-record-editor.h"
@@ -146,6 +147,7 @@ set_context (CrmWindow  *self,
   crm_forecast_view_set_context (self->forecast_view, context);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.search", context != NULL);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.sync", context != NULL);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.show-outbox", context != NULL);
   update_new_action (self);
 
   if (context == NULL)
@@ -266,6 +268,17 @@ new_record_action_cb (GtkWidget  *widget,
 }
 
 static void
+show_outbox_action_cb (GtkWidget  *widget,
+                       const char *action_name,
+                       GVariant   *parameter)
+{
+  CrmWindow *self = CRM_WINDOW (widget);
+
+  if (self->context)
+    gtk_window_present (crm_outbox_window_new (self->context, GTK_WINDOW (self)));
+}
+
+static void
 visible_view_changed_cb (CrmWindow *self)
 {
   update_new_action (self);
@@ -361,6 +374,7 @@ crm_window_class_init (CrmWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.search", NULL, search_action_cb);
   gtk_widget_class_install_action (widget_class, "win.sync", NULL, sync_action_cb);
   gtk_widget_class_install_action (widget_class, "win.new-record", NULL, new_record_action_cb);
+  gtk_widget_class_install_action (widget_class, "win.show-outbox", NULL, show_outbox_action_cb);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_n, GDK_CONTROL_MASK, "win.new-record", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_k, GDK_CONTROL_MASK, "win.search", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F5, 0, "win.sync", NULL);
@@ -385,6 +399,7 @@ crm_window_init (CrmWindow *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.search", FALSE);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.sync", FALSE);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.new-record", FALSE);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.show-outbox", FALSE);
 }
 
 /* Public API **********************************************************/

@@ -2704,3 +2704,158 @@ failed:
   crm_store_rollback (self);
   return 0;
 }
+
+/* Refused changes ******************************************************/
+
+typedef struct
+{
+  gint64  seq;
+  char   *entity;
+  char   *record_id;
+  char   *op;
+  char   *fields;
+} RejectedEntry;
+
+static void
+rejected_entry_clear (RejectedEntry *entry)
+{
+  g_free (entry->entity);
+  g_free (entry->record_id);
+  g_free (entry->op);
+  g_free (entry->fields);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (RejectedEntry, rejected_entry_clear)
+
+static gboolean
+load_rejected (CrmStore       *self,
+               const char     *mutation_id,
+               RejectedEntry  *entry,
+               GError        **error)
+{
+  g_autoptr(StmtUse) stmt = prepare (self, "SELECT seq, entity, record_id, op, fields FROM outbox "
+                                           "WHERE mutation_id = ? AND state = 'rejected'", error);
+  int rc;
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, mutation_id, -1, SQLITE_STATIC);
+  if ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      entry->seq = sqlite3_column_int64 (stmt, 0);
+      entry->entity = g_strdup (column_text (stmt, 1));
+      entry->record_id = g_strdup (column_text (stmt, 2));
+      entry->op = g_strdup (column_text (stmt, 3));
+      entry->fields = g_strdup (column_text (stmt, 4));
+      return TRUE;
+    }
+  if (rc != SQLITE_DONE)
+    return set_sqlite_error (self, error, rc, _("reading the outbox"));
+  g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_NOT_FOUND,
+               _("No refused change with id %s"), mutation_id);
+  return FALSE;
+}
+
+/**
+ * crm_store_retry_rejected:
+ * @mutation_id: a refused outbox entry's mutation id
+ *
+ * Queues a change the server refused to be sent again, as it now stands
+ * (fix the record first, e.g. with crm_store_update()). It goes under a
+ * new mutation id: the server remembers its answer to the old one.
+ */
+gboolean
+crm_store_retry_rejected (CrmStore    *self,
+                          const char  *mutation_id,
+                          GError     **error)
+{
+  g_auto(RejectedEntry) entry = { 0 };
+  g_autoptr(StmtUse) stmt = NULL;
+  g_autofree char *new_id = g_uuid_string_random ();
+  const CrmEntity *entity;
+  int rc;
+
+  g_return_val_if_fail (CRM_IS_STORE (self), FALSE);
+  g_return_val_if_fail (mutation_id != NULL, FALSE);
+
+  if (!crm_store_begin (self, error))
+    return FALSE;
+  if (!load_rejected (self, mutation_id, &entry, error) ||
+      !(stmt = prepare (self, "UPDATE outbox SET state = 'pending', error = NULL, attempts = 0, "
+                              "mutation_id = ? WHERE seq = ?", error)))
+    goto failed;
+  sqlite3_bind_text (stmt, 1, new_id, -1, SQLITE_STATIC);
+  sqlite3_bind_int64 (stmt, 2, entry.seq);
+  if ((rc = sqlite3_step (stmt)) != SQLITE_DONE)
+    {
+      set_sqlite_error (self, error, rc, _("queueing the change for sync"));
+      goto failed;
+    }
+  if ((entity = crm_entity_lookup (entry.entity)))
+    queue_change (self, entity, entry.record_id, CRM_CHANGE_UPDATED);
+  return crm_store_commit (self, error);
+
+failed:
+  crm_store_rollback (self);
+  return FALSE;
+}
+
+/**
+ * crm_store_discard_rejected:
+ * @mutation_id: a refused outbox entry's mutation id
+ *
+ * Gives up a change the server refused, and takes it back here: a refused
+ * new record goes, a refused edit returns its fields to the values they
+ * had before it, a refused delete brings the record back.
+ */
+gboolean
+crm_store_discard_rejected (CrmStore    *self,
+                            const char  *mutation_id,
+                            GError     **error)
+{
+  g_auto(RejectedEntry) entry = { 0 };
+  g_autoptr(CrmRecord) record = NULL;
+  g_autoptr(JsonNode) fields = NULL;
+  const CrmEntity *entity;
+
+  g_return_val_if_fail (CRM_IS_STORE (self), FALSE);
+  g_return_val_if_fail (mutation_id != NULL, FALSE);
+
+  if (!crm_store_begin (self, error))
+    return FALSE;
+  if (!load_rejected (self, mutation_id, &entry, error) ||
+      !(entity = crm_entity_lookup_checked (entry.entity, error)) ||
+      !(record = load_record (self, entity, entry.record_id, TRUE, error)))
+    goto failed;
+
+  if (g_str_equal (entry.op, "create"))
+    crm_record_set_deleted (record, TRUE);
+  else if (g_str_equal (entry.op, "delete"))
+    crm_record_set_deleted (record, FALSE);
+  else if ((fields = json_from_string (entry.fields, NULL)) && JSON_NODE_HOLDS_OBJECT (fields))
+    {
+      JsonObject *changes = json_node_get_object (fields);
+      g_autoptr(GList) names = json_object_get_members (changes);
+
+      for (const GList *l = names; l; l = l->next)
+        {
+          JsonNode *change = json_object_get_member (changes, l->data);
+          JsonNode *old = JSON_NODE_HOLDS_OBJECT (change)
+            ? json_object_get_member (json_node_get_object (change), "old") : NULL;
+
+          if (crm_entity_get_field (entity, l->data))
+            crm_record_take_field (record, l->data,
+                                   old ? json_node_copy (old) : json_node_new (JSON_NODE_NULL));
+        }
+    }
+
+  if (!delete_outbox_seq (self, entry.seq, error) ||
+      !_crm_store_put_synced (self, record, error))
+    goto failed;
+  return crm_store_commit (self, error);
+
+failed:
+  crm_store_rollback (self);
+  return FALSE;
+}
+

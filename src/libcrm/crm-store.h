@@ -102,6 +102,12 @@ guint       crm_store_resolve_conflict   (CrmStore        *self,
                                           const char      *id,
                                           gboolean         keep_mine,
                                           GError         **error);
+gboolean    crm_store_retry_rejected     (CrmStore        *self,
+                                          const char      *mutation_id,
+                                          GError         **error);
+gboolean    crm_store_discard_rejected   (CrmStore        *self,
+                                          const char      *mutation_id,
+                                          GError         **error);
 
 char       *crm_store_dup_setting        (CrmStore        *self,
                                           const char      *key);
