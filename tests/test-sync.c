@@ -1305,6 +1305,8 @@ test_rejected (void)
   g_autofree char *stage_name = NULL;
   g_autofree char *account = NULL;
   g_autofree char *later = NULL;
+  g_autofree char *mutation_id = NULL;
+  g_autoptr(CliResult) failed = NULL;
   JsonObject *entry;
   SyncCounts counts;
 
@@ -1359,6 +1361,32 @@ test_rejected (void)
   g_clear_pointer (&server_stage, json_object_unref);
   server_stage = server_record (env, env->admin_token, "stages", stage_id);
   g_assert_cmpstr (string_member (server_stage, "name"), ==, stage_name);
+
+  /* Sent again on request: the server still refuses it, under a new id */
+  mutation_id = g_strdup (string_member (entry, "mutation_id"));
+  g_free (cli_ok (env, "riley", "outbox", "retry", mutation_id, NULL));
+  assert_status (env, "riley", 1, 0, 0);
+  counts = cli_sync (env, "riley");
+  g_assert_cmpuint (counts.rejected, ==, 1);
+  g_clear_pointer (&outbox, json_array_unref);
+  outbox = cli_array (env, "riley", "outbox");
+  entry = json_array_get_object_element (outbox, 0);
+  g_assert_cmpstr (string_member (entry, "state"), ==, "rejected");
+  g_assert_cmpstr (string_member (entry, "mutation_id"), !=, mutation_id);
+
+  /* Given up: gone from the outbox, and the stage is the server's again */
+  g_free (mutation_id);
+  mutation_id = g_strdup (string_member (entry, "mutation_id"));
+  g_free (cli_ok (env, "riley", "outbox", "discard", mutation_id, NULL));
+  assert_status (env, "riley", 0, 0, 0);
+  g_clear_pointer (&stage, json_object_unref);
+  stage = cli_show (env, "riley", "stages", stage_id);
+  g_assert_cmpstr (string_member (stage, "name"), ==, stage_name);
+
+  /* Only a refused change can be discarded */
+  failed = cli_run (env, "riley", "outbox", "discard", mutation_id, NULL);
+  assert_one_line_failure (failed, 1);
+  g_assert_nonnull (strstr (failed->err, "No refused change"));
 }
 
 /* riley edits a record that admin deletes meanwhile: the edit is kept as

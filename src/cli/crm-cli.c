@@ -485,8 +485,20 @@ run_outbox (Options  *opts,
   g_autoptr(JsonNode) outbox = NULL;
   JsonArray *array;
 
+  /* A change the server refused: send it again, or give it up */
+  if (argc == 2 && (g_str_equal (argv[0], "retry") || g_str_equal (argv[0], "discard")))
+    {
+      gboolean retry = g_str_equal (argv[0], "retry");
+
+      if (!(store = open_store (&error)) ||
+          !(retry ? crm_store_retry_rejected (store, argv[1], &error)
+                  : crm_store_discard_rejected (store, argv[1], &error)))
+        return fail_error (error);
+      g_print (retry ? _("Queued again; it goes with the next sync\n") : _("Discarded; the record is as it was before\n"));
+      return 0;
+    }
   if (argc != 0)
-    return fail (EXIT_USAGE, _("outbox takes no arguments"));
+    return fail (EXIT_USAGE, _("outbox takes no arguments, or retry|discard MUTATION_ID for a refused change"));
   if (!(store = open_store (&error)) ||
       !(outbox = crm_store_dup_outbox (store, &error)))
     return fail_error (error);
@@ -916,15 +928,16 @@ static const Command commands[] = {
   { "show", "ENTITY ID", N_("Show one record"), run_show },
   { "status", "", N_("Show pending changes and conflicts"), run_status },
   { "fields", "ENTITY", N_("Describe the fields of an entity"), run_fields },
-  { "outbox", "", N_("Show the changes waiting to be sent"), run_outbox },
+  { "outbox", "[retry|discard MUTATION_ID]", N_("Show the changes waiting to be sent; send a refused one again or discard it"), run_outbox },
   { "demo", "", N_("Fill the profile with a sample company"), run_demo },
   { "login", "--server URL --user NAME", N_("Log in to a server; the password is read from the terminal or stdin"), run_login },
   { "logout", "", N_("Remove this profile’s sign-in from the keyring"), run_logout },
   { "sync", "", N_("Send local changes and fetch the server’s, once"), run_sync },
   { "conflicts", "", N_("List fields changed both here and on the server"), run_conflicts },
   { "resolve", "ID --keep mine|server", N_("Settle a conflict (or all of a record’s)"), run_resolve },
-  { "quote", "totals FILE | pdf ID OUT.pdf", N_("Compute a quote’s totals exactly (FILE - reads stdin), or write its PDF"), run_quote },
-  { "forecast", "[adjust|submit|history|revert ID]", N_("Show, adjust or submit a forecast (see --help)"), run_forecast },
+  { "quote", "totals FILE | pdf ID OUT.pdf | create | add-line | send | accept | revise | show | list …",
+    N_("Compute totals (FILE - reads stdin), write a PDF, build and send quotes (see --help)"), run_quote },
+  { "forecast", "[adjust|submit|history|revert ID|changes|snapshot]", N_("Show, adjust or submit a forecast, or what changed (see --help)"), run_forecast },
 };
 
 static const GOptionEntry global_entries[] = {
