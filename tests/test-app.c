@@ -10,9 +10,11 @@
 
 #include "crm-contacts-view.h"
 #include "crm-credentials.h"
+#include "crm-decimal.h"
 #include "crm-demo-server.h"
 #include "crm-demo.h"
 #include "crm-pipeline-view.h"
+#include "crm-preferences-window.h"
 #include "crm-profile.h"
 #include "crm-record-detail.h"
 #include "crm-record-editor.h"
@@ -978,6 +980,121 @@ test_outbox_window (Fixture       *f,
   g_assert_true (wait_for (no_refused_rows, window, 10));
 }
 
+static gboolean
+deal_matches_text (CrmRecord  *deal,
+                   const char *word)
+{
+  g_autofree char *name = g_utf8_casefold (crm_record_get_string (deal, "name"), -1);
+
+  return strstr (name, word) != NULL;
+}
+
+/* The filter bar: owner, close date, text; and the same deals as a list,
+ * sortable by column */
+static void
+test_pipeline_filters (Fixture       *f,
+                       gconstpointer  data)
+{
+  CrmStore *store = open_seeded (f);
+  CrmPipelineView *pipeline = CRM_PIPELINE_VIEW (_crm_window_get_view (f->window, "pipeline"));
+  g_autoptr(GPtrArray) deals = crm_store_list (store, "opportunities", NULL, 0, 0, NULL);
+  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+  g_autofree char *today = g_date_time_format (now, "%Y-%m-%d");
+  g_autofree char *word = NULL;
+  const char *owner = crm_record_get_owner_id (g_ptr_array_index (deals, 0));
+  guint by_owner = 0, by_word = 0, passed = 0;
+  GtkColumnView *columns;
+  g_autoptr(GListModel) column_list = NULL;
+  GListModel *rows;
+  gint64 previous = G_MININT64;
+
+  /* A word of the first deal's name */
+  {
+    g_auto(GStrv) words = g_strsplit (crm_record_get_string (g_ptr_array_index (deals, 0), "name"), " ", -1);
+
+    word = g_utf8_casefold (words[0], -1);
+  }
+  for (guint i = 0; i < deals->len; i++)
+    {
+      CrmRecord *deal = g_ptr_array_index (deals, i);
+      const char *close = crm_record_get_string (deal, "expected_close_date");
+
+      by_owner += g_strcmp0 (crm_record_get_owner_id (deal), owner) == 0;
+      by_word += deal_matches_text (deal, word);
+      passed += close && strcmp (close, today) < 0;
+    }
+  g_assert_nonnull (owner);
+
+  assert_board_shows (pipeline, deals->len);
+  crm_pipeline_view_set_filter (pipeline, owner, 0, NULL);
+  assert_board_shows (pipeline, by_owner);
+  crm_pipeline_view_set_filter (pipeline, "all", 0, word);
+  g_assert_cmpuint (count_deals (pipeline), >=, by_word);
+  crm_pipeline_view_set_filter (pipeline, "all", 1, NULL);
+  assert_board_shows (pipeline, passed);
+  crm_pipeline_view_set_filter (pipeline, "all", 0, "no deal is called this");
+  assert_board_shows (pipeline, 0);
+
+  /* The list: the same deals, sorted by amount when asked */
+  crm_pipeline_view_set_filter (pipeline, "all", 0, NULL);
+  rows = crm_pipeline_view_get_list_model (pipeline, TRUE);
+  g_assert_cmpuint (g_list_model_get_n_items (rows), ==, deals->len);
+  columns = GTK_COLUMN_VIEW (find_widget (GTK_WIDGET (pipeline), GTK_TYPE_COLUMN_VIEW, NULL));
+  g_assert_nonnull (columns);
+  column_list = g_object_ref (gtk_column_view_get_columns (columns));
+  {
+    g_autoptr(GtkColumnViewColumn) amount = g_list_model_get_item (column_list, 3);
+
+    g_assert_cmpstr (gtk_column_view_column_get_title (amount), ==, "Amount");
+    gtk_column_view_sort_by_column (columns, amount, GTK_SORT_ASCENDING);
+  }
+  for (guint i = 0; i < g_list_model_get_n_items (rows); i++)
+    {
+      g_autoptr(CrmRecord) deal = g_list_model_get_item (rows, i);
+      gint64 amount = 0;
+
+      if (crm_record_get_string (deal, "amount"))
+        g_assert_true (crm_decimal_parse (crm_record_get_string (deal, "amount"), 4, &amount, NULL));
+      g_assert_cmpint (amount, >=, previous);
+      previous = amount;
+    }
+  crm_pipeline_view_get_list_model (pipeline, FALSE);
+}
+
+/* Preferences change the keys at once, and the window follows them */
+static void
+test_preferences (Fixture       *f,
+                  gconstpointer  data)
+{
+  CrmContext *context;
+  g_autoptr(GSettings) settings = g_settings_new (CRM_SCHEMA_ID);
+  GtkWindow *window;
+  GtkWidget *currency;
+  GtkWidget *interval;
+  g_autofree char *display = NULL;
+
+  open_seeded (f);
+  context = _crm_window_get_context (f->window);
+  g_settings_set_string (settings, "currency-display", "symbol");
+  g_assert_true (crm_context_get_use_symbols (context));
+
+  window = crm_preferences_window_new (GTK_WINDOW (f->window));
+  gtk_window_present (window);
+  currency = find_widget (GTK_WIDGET (window), ADW_TYPE_COMBO_ROW, "Amounts show");
+  interval = find_widget (GTK_WIDGET (window), ADW_TYPE_COMBO_ROW, "Sync every");
+  g_assert_nonnull (currency);
+  g_assert_nonnull (interval);
+
+  adw_combo_row_set_selected (ADW_COMBO_ROW (currency), 1);
+  display = g_settings_get_string (settings, "currency-display");
+  g_assert_cmpstr (display, ==, "code");
+  g_assert_false (crm_context_get_use_symbols (context));
+  adw_combo_row_set_selected (ADW_COMBO_ROW (interval), 2);
+  g_assert_cmpuint (g_settings_get_uint (settings, "sync-interval"), ==, 900);
+  g_settings_reset (settings, "currency-display");
+  g_settings_reset (settings, "sync-interval");
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1013,6 +1130,8 @@ main (int    argc,
   ADD ("move-deal", test_move_deal);
   ADD ("log-call", test_log_call);
   ADD ("outbox-window", test_outbox_window);
+  ADD ("pipeline-filters", test_pipeline_filters);
+  ADD ("preferences", test_preferences);
 #undef ADD
 
   return g_test_run ();

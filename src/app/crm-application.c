@@ -10,6 +10,7 @@
 #include <glib/gi18n.h>
 
 #include "crm-application.h"
+#include "crm-preferences-window.h"
 #include "crm-store.h"
 #include "crm-window.h"
 
@@ -58,8 +59,48 @@ quit_action_cb (GSimpleAction *action,
     gtk_window_destroy (windows->data);
 }
 
+static void
+preferences_action_cb (GSimpleAction *action,
+                       GVariant      *parameter,
+                       gpointer       user_data)
+{
+  gtk_window_present (crm_preferences_window_new (gtk_application_get_active_window (user_data)));
+}
+
+static void
+help_shown_cb (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+  GtkWidget *dialog;
+
+  if (gtk_show_uri_full_finish (GTK_WINDOW (object), result, &error))
+    return;
+  dialog = adw_message_dialog_new (GTK_WINDOW (object), _("Could Not Open the Help"), NULL);
+  adw_message_dialog_format_body (ADW_MESSAGE_DIALOG (dialog),
+                                  _("%s\n\nThe help needs a help viewer such as Yelp (the “yelp” package)."),
+                                  error->message);
+  adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "close", _("_Close"));
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+/* The Mallard help (help/C), through the desktop's help viewer */
+static void
+help_action_cb (GSimpleAction *action,
+                GVariant      *parameter,
+                gpointer       user_data)
+{
+  GtkWindow *window = gtk_application_get_active_window (user_data);
+
+  if (window)
+    gtk_show_uri_full (window, "help:" CRM_SCHEMA_ID, GDK_CURRENT_TIME, NULL, help_shown_cb, NULL);
+}
+
 static const GActionEntry app_actions[] = {
   { "about", about_action_cb },
+  { "preferences", preferences_action_cb },
+  { "help", help_action_cb },
   { "quit", quit_action_cb },
 };
 
@@ -89,12 +130,16 @@ static void
 crm_application_startup (GApplication *application)
 {
   static const char *quit_accels[] = { "<Primary>q", NULL };
+  static const char *preferences_accels[] = { "<Primary>comma", NULL };
+  static const char *help_accels[] = { "F1", NULL };
 
   G_APPLICATION_CLASS (crm_application_parent_class)->startup (application);
 
   g_action_map_add_action_entries (G_ACTION_MAP (application), app_actions,
                                    G_N_ELEMENTS (app_actions), application);
   gtk_application_set_accels_for_action (GTK_APPLICATION (application), "app.quit", quit_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (application), "app.preferences", preferences_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (application), "app.help", help_accels);
   gtk_window_set_default_icon_name (CRM_SCHEMA_ID);
 }
 

@@ -15,6 +15,8 @@
 #include "crm-store.h"
 
 #define COLUMN_WIDTH 280
+/* An open deal without an activity for this long is flagged */
+#define STALE_DAYS 30
 
 typedef struct
 {
@@ -36,6 +38,18 @@ struct _CrmPipelineView
   AdwToastOverlay *toast_overlay;
   GtkStack   *stack;
   GtkBox     *board;
+  GtkDropDown *owner_filter;
+  GtkDropDown *period_filter;
+  GtkSearchEntry *search_entry;
+  GtkToggleButton *list_toggle;
+  GtkColumnView *list_view;
+
+  GListStore *list_deals;     /* CrmRecord: the deals the filters leave, for the list */
+  GPtrArray  *owner_choices;  /* what each owner_filter item stands for: "mine", "team", "all" or a user id */
+  GHashTable *stage_names;    /* id → name */
+  GHashTable *last_activity;  /* deal id → YYYY-MM-DD of its latest activity */
+  char       *stale_before;   /* YYYY-MM-DD */
+  gboolean    updating_owners;
 
   CrmContext *context;
   GPtrArray  *columns;       /* Column */
@@ -52,6 +66,8 @@ enum {
 };
 
 static guint signals[N_SIGNALS];
+
+static void reload (CrmPipelineView *self);
 
 typedef struct
 {
@@ -155,6 +171,7 @@ card_setup_cb (GtkSignalListItemFactory *factory,
   gtk_widget_add_css_class (GTK_WIDGET (card->owner), "dim-label");
   card->flag = GTK_LABEL (gtk_label_new (_("Close date has passed")));
   gtk_label_set_xalign (card->flag, 0);
+  gtk_label_set_wrap (card->flag, TRUE);
   gtk_widget_add_css_class (GTK_WIDGET (card->flag), "caption");
   gtk_widget_add_css_class (GTK_WIDGET (card->flag), "warning");
 
@@ -195,6 +212,9 @@ card_bind_cb (GtkSignalListItemFactory *factory,
   g_autofree char *date = close ? crm_format_date (close) : NULL;
   g_autofree char *accessible = NULL;
   gboolean overdue = !closed && close && g_strcmp0 (close, self->today) < 0;
+  const char *last = g_hash_table_lookup (self->last_activity, crm_record_get_id (deal));
+  gboolean stale = !closed && (last == NULL || g_strcmp0 (last, self->stale_before) < 0);
+  g_autofree char *flag = NULL;
 
   gtk_label_set_text (card->name, name);
   gtk_label_set_text (card->account, account ? account : "");
@@ -203,7 +223,12 @@ card_bind_cb (GtkSignalListItemFactory *factory,
   gtk_label_set_text (card->date, date ? date : "");
   gtk_label_set_text (card->owner, owner ? owner : "");
   gtk_widget_set_visible (GTK_WIDGET (card->owner), owner != NULL);
-  gtk_widget_set_visible (GTK_WIDGET (card->flag), overdue);
+  if (overdue && stale)
+    flag = g_strdup_printf ("%s · %s", _("Close date has passed"), _("No recent activity"));
+  else
+    flag = g_strdup (overdue ? _("Close date has passed") : stale ? _("No recent activity") : "");
+  gtk_label_set_text (card->flag, flag);
+  gtk_widget_set_visible (GTK_WIDGET (card->flag), overdue || stale);
 
   accessible = g_strdup_printf ("%s, %s, %s", name, account ? account : "", amount ? amount : "");
   gtk_accessible_update_property (GTK_ACCESSIBLE (box), GTK_ACCESSIBLE_PROPERTY_LABEL, accessible, -1);
@@ -218,6 +243,205 @@ deal_activated_cb (GtkListView     *list,
 
   if (deal)
     g_signal_emit (self, signals[RECORD_ACTIVATED], 0, "opportunities", crm_record_get_id (deal));
+}
+
+/* Filters *************************************************************/
+
+static const char *
+current_user (CrmPipelineView *self)
+{
+  return g_object_get_data (G_OBJECT (self), "current-user-id");
+}
+
+static const char *
+selected_owner (CrmPipelineView *self)
+{
+  guint selected = gtk_drop_down_get_selected (self->owner_filter);
+
+  if (self->owner_choices == NULL || selected >= self->owner_choices->len)
+    return "all";
+  return g_ptr_array_index (self->owner_choices, selected);
+}
+
+/* The owner filter's items: the three groups, then each user by name */
+static void
+update_owner_choices (CrmPipelineView *self,
+                      GPtrArray       *users)
+{
+  g_autofree char *keep = g_strdup (self->owner_choices ? selected_owner (self) : NULL);
+  g_autoptr(GtkStringList) labels = gtk_string_list_new (NULL);
+  guint selected = 2;
+
+  if (keep == NULL)
+    {
+      g_autoptr(GSettings) settings = g_settings_new (CRM_SCHEMA_ID);
+
+      /* Without a signed-in user there is no "mine" to show */
+      keep = current_user (self) ? g_settings_get_string (settings, "default-pipeline-filter") : g_strdup ("all");
+    }
+  g_clear_pointer (&self->owner_choices, g_ptr_array_unref);
+  self->owner_choices = g_ptr_array_new_with_free_func (g_free);
+  g_ptr_array_add (self->owner_choices, g_strdup ("mine"));
+  gtk_string_list_append (labels, _("My deals"));
+  g_ptr_array_add (self->owner_choices, g_strdup ("team"));
+  gtk_string_list_append (labels, _("My team’s deals"));
+  g_ptr_array_add (self->owner_choices, g_strdup ("all"));
+  gtk_string_list_append (labels, _("Everyone’s deals"));
+  for (guint i = 0; users && i < users->len; i++)
+    {
+      CrmRecord *user = g_ptr_array_index (users, i);
+      g_autofree char *name = crm_record_dup_title (user);
+
+      g_ptr_array_add (self->owner_choices, g_strdup (crm_record_get_id (user)));
+      gtk_string_list_append (labels, name);
+    }
+  for (guint i = 0; i < self->owner_choices->len; i++)
+    if (g_str_equal (g_ptr_array_index (self->owner_choices, i), keep))
+      selected = i;
+
+  self->updating_owners = TRUE;
+  gtk_drop_down_set_model (self->owner_filter, G_LIST_MODEL (labels));
+  gtk_drop_down_set_selected (self->owner_filter, selected);
+  self->updating_owners = FALSE;
+}
+
+/* The owners whose deals pass, or %NULL for anyone's */
+static GHashTable *
+allowed_owners (CrmPipelineView *self,
+                GPtrArray       *users)
+{
+  const char *choice = selected_owner (self);
+  const char *me = current_user (self);
+  GHashTable *allowed;
+  gboolean grew = TRUE;
+
+  if (g_str_equal (choice, "all"))
+    return NULL;
+  allowed = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  if (!g_str_equal (choice, "mine") && !g_str_equal (choice, "team"))
+    {
+      g_hash_table_add (allowed, g_strdup (choice));
+      return allowed;
+    }
+  if (me == NULL)
+    return allowed;
+  g_hash_table_add (allowed, g_strdup (me));
+  /* A team is everyone below, at any depth */
+  while (g_str_equal (choice, "team") && grew)
+    {
+      grew = FALSE;
+      for (guint i = 0; users && i < users->len; i++)
+        {
+          CrmRecord *user = g_ptr_array_index (users, i);
+          const char *manager = crm_record_get_string (user, "manager_id");
+
+          if (manager && g_hash_table_contains (allowed, manager) &&
+              !g_hash_table_contains (allowed, crm_record_get_id (user)))
+            {
+              g_hash_table_add (allowed, g_strdup (crm_record_get_id (user)));
+              grew = TRUE;
+            }
+        }
+    }
+  return allowed;
+}
+
+/* The close dates that pass, as [from, to) YYYY-MM-DD; %FALSE for any */
+static gboolean
+period_range (CrmPipelineView  *self,
+              char            **from,
+              char            **to)
+{
+  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+  int year = g_date_time_get_year (now);
+  int month = g_date_time_get_month (now);
+  int quarter_start = (month - 1) / 3 * 3 + 1;
+  int start_month;
+  int months;
+
+  switch (gtk_drop_down_get_selected (self->period_filter))
+    {
+    case 1: /* passed */
+      *from = g_strdup ("0000-01-01");
+      *to = g_strdup (self->today);
+      return TRUE;
+    case 2:
+      start_month = month;
+      months = 1;
+      break;
+    case 3:
+      start_month = quarter_start;
+      months = 3;
+      break;
+    case 4:
+      start_month = quarter_start + 3;
+      months = 3;
+      break;
+    default:
+      return FALSE;
+    }
+  if (start_month > 12)
+    {
+      start_month -= 12;
+      year++;
+    }
+  *from = g_strdup_printf ("%04d-%02d-01", year, start_month);
+  start_month += months;
+  if (start_month > 12)
+    {
+      start_month -= 12;
+      year++;
+    }
+  *to = g_strdup_printf ("%04d-%02d-01", year, start_month);
+  return TRUE;
+}
+
+static gboolean
+text_matches (const char *haystack,
+              const char *needle)
+{
+  g_autofree char *folded = NULL;
+
+  if (haystack == NULL)
+    return FALSE;
+  folded = g_utf8_casefold (haystack, -1);
+  return strstr (folded, needle) != NULL;
+}
+
+/* The latest activity of each deal, for the stale flag */
+static void
+load_last_activity (CrmPipelineView *self,
+                    CrmStore        *store)
+{
+  g_autoptr(GPtrArray) activities = crm_store_list (store, "activities", NULL, 0, 0, NULL);
+  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+  g_autoptr(GDateTime) stale = g_date_time_add_days (now, -STALE_DAYS);
+
+  g_hash_table_remove_all (self->last_activity);
+  for (guint i = 0; activities && i < activities->len; i++)
+    {
+      CrmRecord *activity = g_ptr_array_index (activities, i);
+      const char *deal = crm_record_get_string (activity, "opportunity_id");
+      const char *when = crm_record_get_string (activity, "due_at");
+      const char *known;
+
+      if (deal == NULL)
+        continue;
+      if (when == NULL)
+        when = crm_record_get_updated_at (activity);
+      known = g_hash_table_lookup (self->last_activity, deal);
+      if (when && (known == NULL || strncmp (when, known, 10) > 0))
+        g_hash_table_insert (self->last_activity, g_strdup (deal), g_strndup (when, 10));
+    }
+  g_free (self->stale_before);
+  self->stale_before = g_date_time_format (stale, "%Y-%m-%d");
+}
+
+static void
+filters_changed_cb (CrmPipelineView *self)
+{
+  if (!self->updating_owners)
+    reload (self);
 }
 
 /* Moving a deal between stages ****************************************/
@@ -495,6 +719,13 @@ reload (CrmPipelineView *self)
   g_autoptr(CrmRates) rates = NULL;
   g_autoptr(GHashTable) by_stage = NULL;
   g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+  g_autoptr(GPtrArray) users = NULL;
+  g_autoptr(GHashTable) allowed = NULL;
+  g_autoptr(GPtrArray) shown = g_ptr_array_new ();
+  g_autofree char *from = NULL;
+  g_autofree char *to = NULL;
+  g_autofree char *search = NULL;
+  gboolean has_period;
   gboolean symbols;
 
   if (self->context == NULL)
@@ -504,8 +735,20 @@ reload (CrmPipelineView *self)
 
   g_clear_pointer (&self->account_names, g_hash_table_unref);
   g_clear_pointer (&self->user_names, g_hash_table_unref);
+  g_clear_pointer (&self->stage_names, g_hash_table_unref);
   self->account_names = load_names (store, "accounts");
   self->user_names = load_names (store, "users");
+  self->stage_names = load_names (store, "stages");
+  g_object_set_data_full (G_OBJECT (self), "current-user-id",
+                          crm_store_dup_setting (store, "current_user_id"), g_free);
+  users = crm_store_list (store, "users", NULL, 0, 0, NULL);
+  if (self->owner_choices == NULL || self->owner_choices->len != 3 + (users ? users->len : 0))
+    update_owner_choices (self, users);
+  allowed = allowed_owners (self, users);
+  has_period = period_range (self, &from, &to);
+  search = g_utf8_casefold (gtk_editable_get_text (GTK_EDITABLE (self->search_entry)), -1);
+  g_strstrip (search);
+  load_last_activity (self, store);
   g_free (self->today);
   self->today = g_date_time_format (now, "%Y-%m-%d");
   rates = crm_rates_new (store);
@@ -538,8 +781,21 @@ reload (CrmPipelineView *self)
       CrmRecord *deal = g_ptr_array_index (deals, i);
       GPtrArray *bucket = g_hash_table_lookup (by_stage, crm_record_get_string (deal, "stage_id"));
 
+      const char *close = crm_record_get_string (deal, "expected_close_date");
+      const char *owner = crm_record_get_owner_id (deal);
+      const char *account_id = crm_record_get_string (deal, "account_id");
+
       if (crm_context_is_deleting (self->context, "opportunities", crm_record_get_id (deal)))
         continue;
+      if (allowed && (owner == NULL || !g_hash_table_contains (allowed, owner)))
+        continue;
+      if (has_period && (close == NULL || strcmp (close, from) < 0 || strcmp (close, to) >= 0))
+        continue;
+      if (*search && !text_matches (crm_record_get_string (deal, "name"), search) &&
+          !text_matches (account_id ? g_hash_table_lookup (self->account_names, account_id) : NULL, search))
+        continue;
+      if (bucket)
+        g_ptr_array_add (shown, deal);
       if (bucket)
         g_ptr_array_add (bucket, deal);
     }
@@ -597,7 +853,165 @@ reload (CrmPipelineView *self)
       g_list_store_splice (column->deals, 0, g_list_model_get_n_items (G_LIST_MODEL (column->deals)),
                            bucket->pdata, bucket->len);
     }
-  gtk_stack_set_visible_child_name (self->stack, "board");
+  g_list_store_splice (self->list_deals, 0, g_list_model_get_n_items (G_LIST_MODEL (self->list_deals)),
+                       shown->pdata, shown->len);
+  if (!gtk_toggle_button_get_active (self->list_toggle))
+    gtk_stack_set_visible_child_name (self->stack, "board");
+  else
+    gtk_stack_set_visible_child_name (self->stack, shown->len ? "list" : "no-match");
+}
+
+/* The list ************************************************************/
+
+enum {
+  LIST_NAME,
+  LIST_ACCOUNT,
+  LIST_STAGE,
+  LIST_AMOUNT,
+  LIST_CLOSE,
+  LIST_OWNER,
+  N_LIST_COLUMNS
+};
+
+static char *
+list_text (CrmPipelineView *self,
+           CrmRecord       *deal,
+           guint            column)
+{
+  const char *id;
+
+  switch (column)
+    {
+    case LIST_NAME:
+      return crm_record_dup_title (deal);
+    case LIST_ACCOUNT:
+      id = crm_record_get_string (deal, "account_id");
+      return g_strdup (id ? g_hash_table_lookup (self->account_names, id) : NULL);
+    case LIST_STAGE:
+      id = crm_record_get_string (deal, "stage_id");
+      return g_strdup (id && self->stage_names ? g_hash_table_lookup (self->stage_names, id) : NULL);
+    case LIST_AMOUNT:
+      return crm_format_money (crm_record_get_string (deal, "amount"), crm_record_get_string (deal, "currency"),
+                               self->context && crm_context_get_use_symbols (self->context));
+    case LIST_CLOSE:
+      id = crm_record_get_string (deal, "expected_close_date");
+      return id ? crm_format_date (id) : NULL;
+    case LIST_OWNER:
+      id = crm_record_get_owner_id (deal);
+      return g_strdup (id ? g_hash_table_lookup (self->user_names, id) : NULL);
+    default:
+      return NULL;
+    }
+}
+
+static void
+list_setup_cb (GtkSignalListItemFactory *factory,
+               GtkListItem              *item,
+               gpointer                  user_data)
+{
+  GtkWidget *label = gtk_label_new (NULL);
+  guint column = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (factory), "column"));
+
+  gtk_label_set_xalign (GTK_LABEL (label), column == LIST_AMOUNT ? 1 : 0);
+  gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
+  if (column == LIST_AMOUNT)
+    gtk_widget_add_css_class (label, "numeric");
+  gtk_list_item_set_child (item, label);
+}
+
+static void
+list_bind_cb (GtkSignalListItemFactory *factory,
+              GtkListItem              *item,
+              CrmPipelineView          *self)
+{
+  guint column = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (factory), "column"));
+  g_autofree char *text = list_text (self, gtk_list_item_get_item (item), column);
+
+  gtk_label_set_text (GTK_LABEL (gtk_list_item_get_child (item)), text ? text : "");
+}
+
+static gint64
+amount_value (CrmRecord *deal)
+{
+  const char *text = crm_record_get_string (deal, "amount");
+  gint64 value = 0;
+
+  if (text == NULL || !crm_decimal_parse (text, 4, &value, NULL))
+    return G_MININT64;
+  return value;
+}
+
+static int
+list_compare (gconstpointer a,
+              gconstpointer b,
+              gpointer      user_data)
+{
+  GtkSorter *sorter = user_data;
+  CrmPipelineView *self = g_object_get_data (G_OBJECT (sorter), "view");
+  guint column = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (sorter), "column"));
+  g_autofree char *x = NULL;
+  g_autofree char *y = NULL;
+
+  if (column == LIST_AMOUNT)
+    {
+      gint64 p = amount_value ((CrmRecord *) a), q = amount_value ((CrmRecord *) b);
+
+      return (p > q) - (p < q);
+    }
+  if (column == LIST_CLOSE)
+    return g_strcmp0 (crm_record_get_string ((CrmRecord *) a, "expected_close_date"),
+                      crm_record_get_string ((CrmRecord *) b, "expected_close_date"));
+  x = list_text (self, (CrmRecord *) a, column);
+  y = list_text (self, (CrmRecord *) b, column);
+  if (x == NULL || y == NULL)
+    return (x != NULL) - (y != NULL);
+  return g_utf8_collate (x, y);
+}
+
+static void
+list_activated_cb (GtkColumnView   *view,
+                   guint            position,
+                   CrmPipelineView *self)
+{
+  g_autoptr(CrmRecord) deal = g_list_model_get_item (G_LIST_MODEL (gtk_column_view_get_model (view)), position);
+
+  if (deal)
+    g_signal_emit (self, signals[RECORD_ACTIVATED], 0, "opportunities", crm_record_get_id (deal));
+}
+
+static void
+build_list (CrmPipelineView *self)
+{
+  static const char * const titles[N_LIST_COLUMNS] = {
+    N_("Deal"), N_("Account"), N_("Stage"), N_("Amount"), N_("Close Date"), N_("Owner"),
+  };
+  GtkSortListModel *sorted;
+
+  for (guint i = 0; i < N_LIST_COLUMNS; i++)
+    {
+      GtkListItemFactory *factory = gtk_signal_list_item_factory_new ();
+      GtkCustomSorter *sorter;
+      GtkColumnViewColumn *column;
+
+      g_object_set_data (G_OBJECT (factory), "column", GUINT_TO_POINTER (i));
+      g_signal_connect (factory, "setup", G_CALLBACK (list_setup_cb), self);
+      g_signal_connect (factory, "bind", G_CALLBACK (list_bind_cb), self);
+      sorter = gtk_custom_sorter_new (NULL, NULL, NULL);
+      g_object_set_data (G_OBJECT (sorter), "view", self);
+      g_object_set_data (G_OBJECT (sorter), "column", GUINT_TO_POINTER (i));
+      gtk_custom_sorter_set_sort_func (sorter, list_compare, sorter, NULL);
+      column = gtk_column_view_column_new (_(titles[i]), factory);
+      gtk_column_view_column_set_sorter (column, GTK_SORTER (sorter));
+      gtk_column_view_column_set_resizable (column, TRUE);
+      gtk_column_view_column_set_expand (column, i == LIST_NAME || i == LIST_ACCOUNT);
+      gtk_column_view_append_column (self->list_view, column);
+      g_object_unref (sorter);
+      g_object_unref (column);
+    }
+  sorted = gtk_sort_list_model_new (g_object_ref (G_LIST_MODEL (self->list_deals)),
+                                    g_object_ref (gtk_column_view_get_sorter (self->list_view)));
+  gtk_column_view_set_model (self->list_view, GTK_SELECTION_MODEL (gtk_single_selection_new (G_LIST_MODEL (sorted))));
+  g_signal_connect (self->list_view, "activate", G_CALLBACK (list_activated_cb), self);
 }
 
 /* GObject *************************************************************/
@@ -617,6 +1031,11 @@ crm_pipeline_view_dispose (GObject *object)
   g_clear_pointer (&self->account_names, g_hash_table_unref);
   g_clear_pointer (&self->user_names, g_hash_table_unref);
   g_clear_pointer (&self->today, g_free);
+  g_clear_pointer (&self->stale_before, g_free);
+  g_clear_pointer (&self->stage_names, g_hash_table_unref);
+  g_clear_pointer (&self->last_activity, g_hash_table_unref);
+  g_clear_pointer (&self->owner_choices, g_ptr_array_unref);
+  g_clear_object (&self->list_deals);
 
   G_OBJECT_CLASS (crm_pipeline_view_parent_class)->dispose (object);
 }
@@ -645,6 +1064,11 @@ crm_pipeline_view_class_init (CrmPipelineViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CrmPipelineView, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, CrmPipelineView, stack);
   gtk_widget_class_bind_template_child (widget_class, CrmPipelineView, board);
+  gtk_widget_class_bind_template_child (widget_class, CrmPipelineView, owner_filter);
+  gtk_widget_class_bind_template_child (widget_class, CrmPipelineView, period_filter);
+  gtk_widget_class_bind_template_child (widget_class, CrmPipelineView, search_entry);
+  gtk_widget_class_bind_template_child (widget_class, CrmPipelineView, list_toggle);
+  gtk_widget_class_bind_template_child (widget_class, CrmPipelineView, list_view);
 }
 
 static void
@@ -654,6 +1078,14 @@ crm_pipeline_view_init (CrmPipelineView *self)
   self->columns = g_ptr_array_new_with_free_func ((GDestroyNotify) column_free);
   self->account_names = g_hash_table_new (g_str_hash, g_str_equal);
   self->user_names = g_hash_table_new (g_str_hash, g_str_equal);
+  self->last_activity = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->stale_before = g_strdup ("");
+  self->list_deals = g_list_store_new (CRM_TYPE_RECORD);
+  build_list (self);
+  g_signal_connect_swapped (self->owner_filter, "notify::selected", G_CALLBACK (filters_changed_cb), self);
+  g_signal_connect_swapped (self->period_filter, "notify::selected", G_CALLBACK (filters_changed_cb), self);
+  g_signal_connect_swapped (self->search_entry, "search-changed", G_CALLBACK (filters_changed_cb), self);
+  g_signal_connect_swapped (self->list_toggle, "notify::active", G_CALLBACK (filters_changed_cb), self);
 }
 
 /* Public API **********************************************************/
@@ -750,3 +1182,40 @@ crm_pipeline_view_move_deal (CrmPipelineView *self,
     apply_move (g_steal_pointer (&move), lost_reason);
   return TRUE;
 }
+
+/**
+ * crm_pipeline_view_set_filter:
+ * @owner: "mine", "team", "all" or a user's id
+ * @period: 0 any close date, 1 passed, 2 this month, 3 this quarter,
+ *   4 next quarter
+ * @text: (nullable): words in the deal's or its account's name
+ *
+ * Sets the filters as the user would in the bar above the board.
+ */
+void
+crm_pipeline_view_set_filter (CrmPipelineView *self,
+                              const char      *owner,
+                              guint            period,
+                              const char      *text)
+{
+  g_return_if_fail (CRM_IS_PIPELINE_VIEW (self));
+
+  for (guint i = 0; self->owner_choices && i < self->owner_choices->len; i++)
+    if (g_str_equal (g_ptr_array_index (self->owner_choices, i), owner))
+      gtk_drop_down_set_selected (self->owner_filter, i);
+  gtk_drop_down_set_selected (self->period_filter, period);
+  gtk_editable_set_text (GTK_EDITABLE (self->search_entry), text ? text : "");
+  reload (self);
+}
+
+/* The list mode's deals, in the order shown */
+GListModel *
+crm_pipeline_view_get_list_model (CrmPipelineView *self,
+                                  gboolean         show_list)
+{
+  g_return_val_if_fail (CRM_IS_PIPELINE_VIEW (self), NULL);
+
+  gtk_toggle_button_set_active (self->list_toggle, show_list);
+  return G_LIST_MODEL (gtk_column_view_get_model (self->list_view));
+}
+

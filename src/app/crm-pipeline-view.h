@@ -32,4 +32,12 @@ gboolean     crm_pipeline_view_move_deal          (CrmPipelineView *self,
                                                    const char      *stage_id,
                                                    const char      *lost_reason);
 
+void         crm_pipeline_view_set_filter         (CrmPipelineView *self,
+                                                   const char      *owner,
+                                                   guint            period,
+                                                   const char      *text);
+/* Shows the list (or the board) and returns the list's rows */
+GListModel  *crm_pipeline_view_get_list_model     (CrmPipelineView *self,
+                                                   gboolean         show_list);
+
 G_END_DECLS
