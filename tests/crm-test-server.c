@@ -19,12 +19,17 @@
 #include <sys/prctl.h>
 #endif
 
+#include <libpq-fe.h>
+
 #include "crm-test-server.h"
 
 struct _CrmTestServer
 {
   char             *binary;
   char             *data_dir;
+  char             *database;  /* postgresql://… of this server's own database, or NULL */
+  char             *database_name;
+  gboolean          owns_store;
   gboolean          demo;
   GSubprocess      *process;
   GDataInputStream *output;
@@ -72,6 +77,52 @@ new_launcher (GSubprocessFlags flags)
   return launcher;
 }
 
+/* $CRM_TEST_DATABASE with a database name: "postgresql://h:1?x" → "postgresql://h:1/NAME?x" */
+static char *
+database_url (const char *base,
+              const char *name)
+{
+  const char *query = strchr (base, '?');
+  g_autofree char *prefix = g_strndup (base, query ? (gsize) (query - base) : strlen (base));
+
+  while (g_str_has_suffix (prefix, "/") && !g_str_has_suffix (prefix, "://"))
+    prefix[strlen (prefix) - 1] = '\0';
+  return g_strconcat (prefix, "/", name, query ? query : "", NULL);
+}
+
+/* Runs SQL on the PostgreSQL server, in database @name */
+static void
+exec_pg (const char *name,
+         const char *sql)
+{
+  g_autofree char *url = database_url (g_getenv ("CRM_TEST_DATABASE"), name);
+  PGconn *conn = PQconnectdb (url);
+  PGresult *result;
+
+  if (PQstatus (conn) != CONNECTION_OK)
+    g_error ("Cannot reach PostgreSQL at $CRM_TEST_DATABASE: %s", PQerrorMessage (conn));
+  result = PQexec (conn, sql);
+  if (PQresultStatus (result) != PGRES_COMMAND_OK && PQresultStatus (result) != PGRES_TUPLES_OK)
+    g_error ("SQL failed: %s: %s", sql, PQerrorMessage (conn));
+  PQclear (result);
+  PQfinish (conn);
+}
+
+static void
+create_database (CrmTestServer *self)
+{
+  const char *base = g_getenv ("CRM_TEST_DATABASE");
+  g_autofree char *create = NULL;
+
+  if (base == NULL || *base == '\0')
+    return;
+  self->database_name = g_strdup_printf ("crm_test_%08x%08x", g_random_int (), g_random_int ());
+  create = g_strdup_printf ("CREATE DATABASE %s", self->database_name);
+  exec_pg ("postgres", create);
+  self->database = database_url (base, self->database_name);
+  g_test_message ("crm-server database: %s", self->database);
+}
+
 /* Public API **********************************************************/
 
 /**
@@ -95,6 +146,30 @@ crm_test_server_new (gboolean demo)
   g_assert_no_error (error);
   /* Removed when the test passes; kept for a post-mortem when it fails */
   g_test_message ("crm-server data folder: %s", self->data_dir);
+  self->owns_store = TRUE;
+  create_database (self);
+  self->session = soup_session_new_with_options ("timeout", 120,
+                                                 "user-agent", "crm-test-server",
+                                                 NULL);
+  crm_test_server_start (self);
+  return self;
+}
+
+/**
+ * crm_test_server_new_sibling:
+ *
+ * Starts another crm-server instance on the same store as @first (its
+ * data folder, or its PostgreSQL database), as a team runs several behind
+ * one name. The store stays @first's: free the sibling first.
+ */
+CrmTestServer *
+crm_test_server_new_sibling (CrmTestServer *first)
+{
+  CrmTestServer *self = g_new0 (CrmTestServer, 1);
+
+  self->binary = g_strdup (first->binary);
+  self->data_dir = g_strdup (first->data_dir);
+  self->database = g_strdup (first->database);
   self->session = soup_session_new_with_options ("timeout", 120,
                                                  "user-agent", "crm-test-server",
                                                  NULL);
@@ -110,7 +185,18 @@ crm_test_server_free (CrmTestServer *self)
   if (self->process)
     crm_test_server_stop (self);
   g_clear_object (&self->session);
-  remove_tree (self->data_dir);
+  if (self->owns_store)
+    {
+      remove_tree (self->data_dir);
+      if (self->database_name)
+        {
+          g_autofree char *drop = g_strdup_printf ("DROP DATABASE %s WITH (FORCE)", self->database_name);
+
+          exec_pg ("postgres", drop);
+        }
+    }
+  g_free (self->database);
+  g_free (self->database_name);
   g_free (self->data_dir);
   g_free (self->binary);
   g_free (self);
@@ -137,6 +223,11 @@ crm_test_server_start (CrmTestServer *self)
   g_ptr_array_add (argv, (gpointer) "127.0.0.1:0");
   g_ptr_array_add (argv, (gpointer) "--data-dir");
   g_ptr_array_add (argv, self->data_dir);
+  if (self->database)
+    {
+      g_ptr_array_add (argv, (gpointer) "--database");
+      g_ptr_array_add (argv, self->database);
+    }
   if (self->demo)
     g_ptr_array_add (argv, (gpointer) "--demo");
   g_ptr_array_add (argv, (gpointer) "--quiet");
@@ -194,6 +285,13 @@ crm_test_server_get_data_dir (CrmTestServer *self)
   return self->data_dir;
 }
 
+/* The server's PostgreSQL database URL, or NULL when it runs on SQLite */
+const char *
+crm_test_server_get_database (CrmTestServer *self)
+{
+  return self->database;
+}
+
 /**
  * crm_test_server_run:
  * @stdin_text: (nullable): what the command reads
@@ -226,6 +324,11 @@ crm_test_server_run (CrmTestServer  *self,
   g_ptr_array_add (argv, self->binary);
   g_ptr_array_add (argv, (gpointer) "--data-dir");
   g_ptr_array_add (argv, self->data_dir);
+  if (self->database)
+    {
+      g_ptr_array_add (argv, (gpointer) "--database");
+      g_ptr_array_add (argv, self->database);
+    }
   va_start (args, first_arg);
   for (const char *arg = first_arg; arg; arg = va_arg (args, const char *))
     g_ptr_array_add (argv, (gpointer) arg);
@@ -279,15 +382,15 @@ typedef int (*SqliteBusyTimeout) (void *db, int ms);
  * crm_test_server_exec_sql:
  *
  * Changes the server's database behind its back, for what the API
- * cannot do (such as ageing a token). SQLite is loaded at run time: the
- * server links it, the tests need not.
+ * cannot do (such as ageing a token): SQL both stores understand. SQLite
+ * is loaded at run time: the server links it, the tests need not.
  */
 void
 crm_test_server_exec_sql (CrmTestServer *self,
                           const char    *sql)
 {
   g_autofree char *path = g_build_filename (self->data_dir, "crm-server.db", NULL);
-  void *library = dlopen ("libsqlite3.so.0", RTLD_NOW | RTLD_LOCAL);
+  void *library;
   SqliteOpen open_db;
   SqliteExec exec;
   SqliteClose close_db;
@@ -296,6 +399,12 @@ crm_test_server_exec_sql (CrmTestServer *self,
   void *db = NULL;
   int rc;
 
+  if (self->database)
+    {
+      exec_pg (self->database_name, sql);
+      return;
+    }
+  library = dlopen ("libsqlite3.so.0", RTLD_NOW | RTLD_LOCAL);
   if (library == NULL)
     g_error ("Cannot load SQLite: %s", dlerror ());
   open_db = (SqliteOpen) dlsym (library, "sqlite3_open");

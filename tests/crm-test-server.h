@@ -11,7 +11,8 @@
 
 G_BEGIN_DECLS
 
-/* The binary comes from $CRM_SERVER; each server gets its own data folder */
+/* The binary comes from $CRM_SERVER; each server gets its own data folder,
+ * and its own PostgreSQL database when $CRM_TEST_DATABASE is set */
 typedef struct _CrmTestServer CrmTestServer;
 
 typedef struct
@@ -23,11 +24,13 @@ typedef struct
 } CrmTestResponse;
 
 CrmTestServer   *crm_test_server_new           (gboolean          demo);
+CrmTestServer   *crm_test_server_new_sibling   (CrmTestServer    *first);
 void             crm_test_server_free          (CrmTestServer    *self);
 void             crm_test_server_start         (CrmTestServer    *self);
 void             crm_test_server_stop          (CrmTestServer    *self);
 const char      *crm_test_server_get_url       (CrmTestServer    *self);
 const char      *crm_test_server_get_data_dir  (CrmTestServer    *self);
+const char      *crm_test_server_get_database  (CrmTestServer    *self);
 
 int              crm_test_server_run           (CrmTestServer    *self,
                                                 const char       *stdin_text,

@@ -16,6 +16,7 @@ typedef struct
   GSubprocess *process;
   char        *url;
   char        *data_dir;
+  const char  *database;  /* --database, or NULL for SQLite in data_dir */
 } Manual;
 
 static void
@@ -34,6 +35,11 @@ manual_start (Manual             *m,
   g_ptr_array_add (argv, (gpointer) "127.0.0.1:0");
   g_ptr_array_add (argv, (gpointer) "--data-dir");
   g_ptr_array_add (argv, m->data_dir);
+  if (m->database)
+    {
+      g_ptr_array_add (argv, (gpointer) "--database");
+      g_ptr_array_add (argv, (gpointer) m->database);
+    }
   for (guint i = 0; extra && extra[i]; i++)
     g_ptr_array_add (argv, (gpointer) extra[i]);
   g_ptr_array_add (argv, NULL);
@@ -272,7 +278,7 @@ test_stop_and_log (void)
   g_autofree char *log = NULL;
   g_autofree char *token = NULL;
   g_autofree char *id = NULL;
-  Manual m = { NULL, NULL, (char *) crm_test_server_get_data_dir (helper) };
+  Manual m = { NULL, NULL, (char *) crm_test_server_get_data_dir (helper), crm_test_server_get_database (helper) };
   guint status;
 
   g_assert_cmpint (crm_test_server_run (helper, "correct horse battery\n", &out, "useradd", "ops", "--role", "admin", NULL), ==, 0);

@@ -2698,6 +2698,169 @@ test_restart (void)
   assert_objects_equal (replayed, updated);
 }
 
+/* Several instances ***************************************************/
+
+/* A client that pushes to one instance and pulls from the other */
+typedef struct
+{
+  CrmTestServer *push_to;
+  CrmTestServer *pull_from;
+  const char    *name;
+  char          *token;
+  char          *cursor;
+  guint          batches;
+  GPtrArray     *created;   /* ids it made, acknowledged */
+  GPtrArray     *batch_bodies;  /* each push's mutations, to retry */
+  GHashTable    *seen;      /* ids of accounts pulled, each once */
+} Client;
+
+/* Pulls what changed since the client's cursor; a record created once
+ * and never changed must come exactly once over all pulls */
+static void
+client_pull (Client *client)
+{
+  g_autoptr(Pull) pull = pull_all (client->pull_from, client->token, client->cursor, 37);
+
+  for (guint i = 0; i < pull->order->len; i++)
+    {
+      JsonObject *change = g_hash_table_lookup (pull->changes, g_ptr_array_index (pull->order, i));
+      JsonNode *data = json_object_get_member (change, "data");
+      const char *name;
+
+      if (!g_str_equal (string_member (change, "entity"), "accounts") || !JSON_NODE_HOLDS_OBJECT (data))
+        continue;
+      name = string_member (json_node_get_object (data), "name");
+      if (!g_str_has_prefix (name, "Instance "))
+        continue;
+      if (g_hash_table_contains (client->seen, string_member (change, "id")))
+        g_error ("%s pulled %s twice", client->name, name);
+      g_hash_table_add (client->seen, g_strdup (string_member (change, "id")));
+    }
+  g_free (client->cursor);
+  client->cursor = g_strdup (pull->cursor);
+}
+
+static gpointer
+client_thread (gpointer user_data)
+{
+  Client *client = user_data;
+
+  for (guint b = 0; b < client->batches; b++)
+    {
+      g_autoptr(GString) mutations = g_string_new ("[");
+      g_autoptr(JsonArray) results = NULL;
+
+      for (guint i = 0; i < 5; i++)
+        {
+          g_autofree char *id = g_uuid_string_random ();
+          g_autofree char *mutation_id = g_strdup_printf ("%s-%u-%u", client->name, b, i);
+          g_autofree char *name = g_strdup_printf ("\"Instance %s %u.%u\"", client->name, b, i);
+          g_autofree char *fields = new_fields ("name", name, NULL);
+          g_autofree char *one = mutation (mutation_id, "accounts", id, "create", 0, fields);
+
+          g_string_append_printf (mutations, "%s%s", i ? "," : "", one);
+          g_ptr_array_add (client->created, g_steal_pointer (&id));
+        }
+      g_string_append_c (mutations, ']');
+      results = push (client->push_to, client->token, mutations->str);
+      for (guint i = 0; i < json_array_get_length (results); i++)
+        assert_status (json_array_get_object_element (results, i), "applied");
+      g_ptr_array_add (client->batch_bodies, g_string_free (g_steal_pointer (&mutations), FALSE));
+      client_pull (client);
+    }
+  return NULL;
+}
+
+static void
+client_clear (Client *client)
+{
+  g_free (client->token);
+  g_free (client->cursor);
+  g_ptr_array_unref (client->created);
+  g_ptr_array_unref (client->batch_bodies);
+  g_hash_table_unref (client->seen);
+}
+
+/* Two crm-server instances on one store: two clients push to different
+ * instances while pulling from the other, at the same time. Both end up
+ * with every record exactly once, a push retried on the other instance
+ * gets its stored result, and the feed never skips a change. */
+static void
+test_two_instances (void)
+{
+  g_autoptr(Demo) demo = demo_new ();
+  g_autoptr(CrmTestServer) second = crm_test_server_new_sibling (demo->server);
+  CrmTestServer *instances[2] = { demo->server, second };
+  static const char * const users[2] = { "riley", "sam" };
+  Client clients[2];
+  GThread *threads[2];
+
+  for (guint c = 0; c < 2; c++)
+    {
+      clients[c] = (Client) {
+        instances[c], instances[1 - c], users[c],
+        /* A token from one instance is good on the other */
+        crm_test_server_login (instances[1 - c], users[c], "demo"), g_strdup (""), 20,
+        g_ptr_array_new_with_free_func (g_free), g_ptr_array_new_with_free_func (g_free),
+        g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL),
+      };
+      client_pull (&clients[c]);
+    }
+  for (guint c = 0; c < 2; c++)
+    threads[c] = g_thread_new (users[c], client_thread, &clients[c]);
+  for (guint c = 0; c < 2; c++)
+    g_thread_join (threads[c]);
+
+  for (guint c = 0; c < 2; c++)
+    {
+      g_autoptr(Pull) rest = NULL;
+
+      client_pull (&clients[c]);
+      /* riley and sam share their team's accounts: each has all of both */
+      g_assert_cmpuint (g_hash_table_size (clients[c].seen), ==,
+                        clients[0].created->len + clients[1].created->len);
+      for (guint o = 0; o < 2; o++)
+        for (guint i = 0; i < clients[o].created->len; i++)
+          g_assert_true (g_hash_table_contains (clients[c].seen, g_ptr_array_index (clients[o].created, i)));
+      rest = pull_all (clients[c].pull_from, clients[c].token, clients[c].cursor, 100);
+      g_assert_cmpuint (g_hash_table_size (rest->changes), ==, 0);
+    }
+
+  /* A push whose answer was lost, retried on the other instance: the
+   * stored results, and nothing made twice */
+  for (guint c = 0; c < 2; c++)
+    {
+      g_autoptr(JsonArray) again = push (clients[c].pull_from, clients[c].token,
+                                         g_ptr_array_index (clients[c].batch_bodies, 0));
+      g_autoptr(Pull) rest = NULL;
+
+      for (guint i = 0; i < json_array_get_length (again); i++)
+        {
+          JsonObject *result = json_array_get_object_element (again, i);
+
+          assert_status (result, "applied");
+          g_assert_cmpint (int_member (result, "version"), ==, 1);
+        }
+      rest = pull_all (clients[c].pull_from, clients[c].token, clients[c].cursor, 100);
+      g_assert_cmpuint (g_hash_table_size (rest->changes), ==, 0);
+    }
+
+  /* Both instances agree on the whole feed */
+  {
+    g_autoptr(Pull) first_feed = pull_all (instances[0], demo_token (demo, "admin"), "", 1000);
+    g_autoptr(Pull) second_feed = pull_all (instances[1], demo_token (demo, "admin"), "", 1000);
+
+    g_assert_cmpuint (first_feed->order->len, ==, second_feed->order->len);
+    for (guint i = 0; i < first_feed->order->len; i++)
+      g_assert_cmpstr (g_ptr_array_index (first_feed->order, i), ==, g_ptr_array_index (second_feed->order, i));
+  }
+
+  for (guint c = 0; c < 2; c++)
+    client_clear (&clients[c]);
+  /* The sibling goes first: the store is the first server's */
+  g_clear_pointer (&second, crm_test_server_free);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -2732,6 +2895,7 @@ main (int    argc,
   g_test_add_func ("/server/errors", test_errors);
   g_test_add_func ("/server/concurrent", test_concurrent);
   g_test_add_func ("/server/restart", test_restart);
+  g_test_add_func ("/server/two-instances", test_two_instances);
 
   return g_test_run ();
 }

@@ -2228,6 +2228,97 @@ test_full_disk (void)
   small_disk_unmount (&disk);
 }
 
+/* The database restarts ***********************************************/
+
+/* Runs $VARIABLE, a shell command that stops or starts the PostgreSQL
+ * server the test servers use (build-aux/run-tests sets them) */
+static void
+run_pg_ctl (const char *variable)
+{
+  const char *argv[] = { "/bin/sh", "-c", g_getenv (variable), NULL };
+  g_autoptr(GError) error = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  int status = 0;
+
+  /* Its chatter goes to the log as comments, not into the TAP stream */
+  g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, &err, &status, &error);
+  g_assert_no_error (error);
+  g_test_message ("%s: %s%s", variable, g_strstrip (out), g_strstrip (err));
+  g_spawn_check_wait_status (status, &error);
+  g_assert_no_error (error);
+}
+
+/* PostgreSQL stops in the middle of a first sync and comes back: the
+ * server answers 503 with Retry-After meanwhile, the client waits and
+ * goes on, and in the end nothing queued is lost or made twice. */
+static void
+test_db_restart (void)
+{
+  g_autoptr(SyncEnv) env = NULL;
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(CliResult) result = NULL;
+  g_autoptr(CrmTestResponse) response = NULL;
+  g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(JsonArray) accounts = NULL;
+  g_autoptr(GHashTable) names = NULL;
+  g_autofree char *command_line = NULL;
+  g_autofree char *token = NULL;
+  const char *args[] = { "sync", NULL };
+  SyncCounts counts;
+
+  if (g_getenv ("CRM_TEST_DATABASE") == NULL || g_getenv ("CRM_TEST_PG_STOP") == NULL ||
+      g_getenv ("CRM_TEST_PG_START") == NULL)
+    {
+      g_test_skip ("Needs PostgreSQL: CRM_TEST_DATABASE, CRM_TEST_PG_STOP and CRM_TEST_PG_START");
+      return;
+    }
+  env = sync_env_new ();
+  g_assert_nonnull (crm_test_server_get_database (env->server));
+  /* Many small requests, so the restart lands in the middle; patient retries */
+  g_subprocess_launcher_setenv (env->launcher, "CRM_SYNC_PULL_PAGE", "40", TRUE);
+  g_subprocess_launcher_setenv (env->launcher, "CRM_SYNC_PUSH_BATCH", "2", TRUE);
+  g_subprocess_launcher_setenv (env->launcher, "CRM_SYNC_MAX_ATTEMPTS", "12", TRUE);
+  g_subprocess_launcher_setenv (env->launcher, "CRM_SYNC_RETRY_BASE_MS", "200", TRUE);
+
+  cli_login (env, "riley", server_url (env), "riley", "demo", FALSE);
+  for (guint i = 0; i < 6; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("name=Restart %u", i);
+
+      g_ptr_array_add (ids, cli_create (env, "riley", "accounts", name, NULL));
+    }
+
+  process = cli_spawnv (env, "riley", args, &command_line);
+  g_usleep (G_USEC_PER_SEC / 4);
+  g_assert_nonnull (g_subprocess_get_identifier (process));
+  run_pg_ctl ("CRM_TEST_PG_STOP");
+
+  response = crm_test_server_request (env->server, "GET", "/api/v1/sync/pull?limit=1", env->admin_token, NULL, NULL);
+  crm_test_response_assert_error (response, 503, "unavailable");
+  g_assert_nonnull (crm_test_response_header (response, "Retry-After"));
+  g_usleep (G_USEC_PER_SEC);
+  run_pg_ctl ("CRM_TEST_PG_START");
+
+  result = cli_finish (process, command_line, NULL);
+  assert_sync_result (result, &counts);
+  g_assert_cmpuint (counts.pushed, ==, ids->len);
+  g_assert_cmpuint (counts.conflicts, ==, 0);
+  assert_status (env, "riley", 0, 0, 0);
+  assert_sync (env, "riley", 0, 0, 0);
+
+  token = login_as (env, "riley");
+  accounts = server_list (env, token, "accounts");
+  names = count_names (accounts);
+  for (guint i = 0; i < ids->len; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("Restart %u", i);
+
+      g_assert_cmpuint (GPOINTER_TO_UINT (g_hash_table_lookup (names, name)), ==, 1);
+    }
+  assert_agrees_with_server (env, "riley", token, "accounts");
+}
+
 int
 main (int    argc,
       char **argv)
@@ -2249,5 +2340,6 @@ main (int    argc,
   g_test_add_func ("/sync/keyring", test_keyring);
   g_test_add_func ("/sync/faults", test_faults);
   g_test_add_func ("/sync/full-disk", test_full_disk);
+  g_test_add_func ("/sync/db-restart", test_db_restart);
   return g_test_run ();
 }

@@ -69,6 +69,14 @@ crm_server_seed_demo (CrmServerDb  *db,
 
   if (!crm_server_db_begin (db, TRUE, error))
     goto out;
+  /* Another instance on the same database may have seeded meanwhile:
+   * the write transaction waited for it, and now sees its users */
+  if (crm_server_db_count_rows (db, "users") > 0)
+    {
+      crm_server_db_rollback (db);
+      ok = TRUE;
+      goto out;
+    }
   for (guint i = 0; i < n_entities; i++)
     {
       g_autoptr(GPtrArray) records = crm_store_list (store, entities[i]->name, NULL, 0, 0, error);

@@ -1,4 +1,10 @@
-/* crm-server-db.h: the server's store (SQLite)
+/* crm-server-db.h: the server's store
+ *
+ * One interface, two backends chosen by the database location given to
+ * crm_server_db_open(): "sqlite:PATH" (or a bare path), the embedded
+ * default, in crm-server-db-sqlite.c; "postgresql://…" (libpq), for teams
+ * and for several crm-server instances over one database, in
+ * crm-server-db-pg.c. Every caller sees the same behaviour.
  *
  * Records are kept whole, as the JSON the shared codec writes, one row per
  * record with its version and its place in the change feed (seq). The
@@ -6,6 +12,22 @@
  * end. Who may see a row is decided by its subject: the owner, or for
  * quotas and forecast adjustments the user they are for; global entities
  * have none.
+ *
+ * The change sequence: seqs are handed out inside the write transaction
+ * from one counter row that the transaction holds locked until it ends
+ * (SQLite: BEGIN IMMEDIATE; PostgreSQL: the counter row is locked FOR
+ * UPDATE at the transaction's start). Writers therefore commit in seq
+ * order, one at a time, on every instance: once a reader's snapshot
+ * holds seq N, every seq below N has committed or rolled back, so a pull
+ * never skips a change that commits later with a smaller seq. The other
+ * approach (hand out seqs freely, expose only those below the oldest
+ * transaction in flight) lets writers overlap but needs a cross-instance
+ * view of what is in flight and delays every reader behind the slowest
+ * writer; our writes are short, so the lock costs less than it saves.
+ *
+ * Errors: CRM_SERVER_DB_ERROR_BUSY means try again shortly (locked, a
+ * serialization failure, or the database unreachable); the HTTP layer
+ * answers it with 503 and Retry-After.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -53,7 +75,7 @@ typedef gboolean (*CrmServerRowFunc) (const CrmServerRow *row,
 
 GQuark        crm_server_db_error_quark      (void);
 
-CrmServerDb  *crm_server_db_open             (const char        *path,
+CrmServerDb  *crm_server_db_open             (const char        *location,
                                               GError           **error);
 void          crm_server_db_free             (CrmServerDb       *db);
 

@@ -1,9 +1,12 @@
 /* crm-server-main.c: crm-server, the reference REST backend
  *
- *   crm-server [--listen HOST:PORT] [--data-dir DIR] [--demo] [--tls-cert F --tls-key F]
- *   crm-server [--data-dir DIR] useradd NAME --role ROLE [--manager NAME]   (password on stdin)
- *   crm-server [--data-dir DIR] passwd NAME                                 (password on stdin)
- *   crm-server [--data-dir DIR] prune --before-seq N
+ *   crm-server [--listen HOST:PORT] [--data-dir DIR | --database URL] [--demo] [--tls-cert F --tls-key F]
+ *   crm-server [--data-dir DIR | --database URL] useradd NAME --role ROLE [--manager NAME]   (password on stdin)
+ *   crm-server [--data-dir DIR | --database URL] passwd NAME                                 (password on stdin)
+ *   crm-server [--data-dir DIR | --database URL] prune --before-seq N
+ *
+ * The store is --database: postgresql://… (several instances may share
+ * it) or sqlite:PATH; without it, SQLite in DIR/crm-server.db.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -24,6 +27,7 @@
 
 static char *listen_address;
 static char *data_dir;
+static char *database;
 static char *tls_cert;
 static char *tls_key;
 static char *role;
@@ -37,6 +41,9 @@ static const GOptionEntry entries[] = {
     N_("Listen on HOST:PORT (default 127.0.0.1:8080; port 0 picks a free one)"), N_("HOST:PORT") },
   { "data-dir", 'd', 0, G_OPTION_ARG_FILENAME, &data_dir,
     N_("Keep the database in DIR (default $CRM_SERVER_DATA_DIR or ~/.local/share/crm-server)"), N_("DIR") },
+  { "database", 0, 0, G_OPTION_ARG_STRING, &database,
+    N_("The store: postgresql://[USER@]HOST[:PORT]/DBNAME or sqlite:PATH (default sqlite:DIR/crm-server.db)"),
+    N_("URL") },
   { "demo", 0, 0, G_OPTION_ARG_NONE, &demo,
     N_("Seed a sample sales team once (users admin, vic, morgan, riley, sam, taylor, jordan, casey; password demo)"), NULL },
   { "tls-cert", 0, 0, G_OPTION_ARG_FILENAME, &tls_cert, N_("Serve HTTPS with this PEM certificate"), N_("FILE") },
@@ -108,7 +115,7 @@ main (int    argc,
   g_autoptr(GOptionContext) context = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *dir = NULL;
-  g_autofree char *path = NULL;
+  g_autofree char *location = NULL;
   CrmServerDb *db;
   int status = 0;
 
@@ -126,14 +133,22 @@ main (int    argc,
   if (!crm_server_auth_init (&error))
     return fail (1, error->message);
 
-  if (data_dir)
-    dir = g_strdup (data_dir);
-  else if (g_getenv ("CRM_SERVER_DATA_DIR"))
-    dir = g_strdup (g_getenv ("CRM_SERVER_DATA_DIR"));
+  if (database)
+    location = g_strdup (database);
   else
-    dir = g_build_filename (g_get_user_data_dir (), "crm-server", NULL);
-  path = g_build_filename (dir, "crm-server.db", NULL);
-  if (!(db = crm_server_db_open (path, &error)))
+    {
+      if (data_dir)
+        dir = g_strdup (data_dir);
+      else if (g_getenv ("CRM_SERVER_DATA_DIR"))
+        dir = g_strdup (g_getenv ("CRM_SERVER_DATA_DIR"));
+      else
+        dir = g_build_filename (g_get_user_data_dir (), "crm-server", NULL);
+      location = g_build_filename (dir, "crm-server.db", NULL);
+    }
+  if (!g_str_has_prefix (location, "postgresql://") && !g_str_has_prefix (location, "postgres://") &&
+      !g_str_has_prefix (location, "sqlite:") && database)
+    return fail (2, _("--database must be postgresql://… or sqlite:PATH"));
+  if (!(db = crm_server_db_open (location, &error)))
     return fail (1, error->message);
 
   if (argc == 1)
@@ -178,6 +193,7 @@ main (int    argc,
   crm_server_db_free (db);
   g_free (listen_address);
   g_free (data_dir);
+  g_free (database);
   g_free (tls_cert);
   g_free (tls_key);
   g_free (role);
