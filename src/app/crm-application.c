@@ -10,6 +10,7 @@
 #include <glib/gi18n.h>
 
 #include "crm-application.h"
+#include "crm-format.h"
 #include "crm-preferences-window.h"
 #include "crm-store.h"
 #include "crm-window.h"
@@ -104,6 +105,35 @@ static const GActionEntry app_actions[] = {
   { "quit", quit_action_cb },
 };
 
+/* Accessible names ****************************************************/
+
+static void
+window_mapped_cb (GtkWidget *window)
+{
+  crm_fix_mnemonic_names (window);
+}
+
+/* Every window of the app, dialogs too, gets proper button names when it
+ * shows */
+static void
+toplevels_changed_cb (GListModel *toplevels,
+                      guint       position,
+                      guint       removed,
+                      guint       added,
+                      gpointer    user_data)
+{
+  for (guint i = position; i < position + added; i++)
+    {
+      g_autoptr(GtkWidget) window = g_list_model_get_item (toplevels, i);
+
+      if (!g_object_get_data (G_OBJECT (window), "crm-names-watched"))
+        {
+          g_object_set_data (G_OBJECT (window), "crm-names-watched", GINT_TO_POINTER (TRUE));
+          g_signal_connect (window, "map", G_CALLBACK (window_mapped_cb), NULL);
+        }
+    }
+}
+
 /* GApplication ********************************************************/
 
 static int
@@ -141,6 +171,7 @@ crm_application_startup (GApplication *application)
   gtk_application_set_accels_for_action (GTK_APPLICATION (application), "app.preferences", preferences_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (application), "app.help", help_accels);
   gtk_window_set_default_icon_name (CRM_SCHEMA_ID);
+  g_signal_connect (gtk_window_get_toplevels (), "items-changed", G_CALLBACK (toplevels_changed_cb), NULL);
 }
 
 static void

@@ -5,6 +5,8 @@
 
 #pragma once
 
+#include <gtk/gtk.h>
+
 #include "crm-store.h"
 
 G_BEGIN_DECLS
@@ -23,6 +25,11 @@ char       *crm_format_field_label  (const char *name);
 char       *crm_format_date         (const char *date);
 /* A one-line text for any field value; "" for none */
 char       *crm_format_value        (JsonNode   *value);
+
+/* GTK 4.8 names a button whose label has a mnemonic "_Save Save" in the
+ * accessibility tree; this names every such button under @root by its
+ * label without the underscore. */
+void        crm_fix_mnemonic_names  (GtkWidget  *root);
 
 /* Exchange rates to the company currency, from the store's
  * exchange_rates (the latest of each currency) */

@@ -384,6 +384,7 @@ rebuild (CrmOutboxWindow *self)
   add_entries (self, json_node_get_array (outbox), TRUE);
   add_entries (self, json_node_get_array (outbox), FALSE);
   gtk_stack_set_visible_child_name (self->stack, self->groups->len ? "changes" : "empty");
+  crm_fix_mnemonic_names (GTK_WIDGET (self));
 }
 
 /* Callbacks ***********************************************************/

@@ -139,6 +139,17 @@ static GdkContentProvider *card_drag_prepare_cb (GtkDragSource *source,
                                                  GtkListItem   *item);
 
 static void
+card_clicked_cb (GtkButton   *button,
+                 GtkListItem *item)
+{
+  CrmRecord *deal = gtk_list_item_get_item (item);
+  CrmPipelineView *self = CRM_PIPELINE_VIEW (gtk_widget_get_ancestor (GTK_WIDGET (button), CRM_TYPE_PIPELINE_VIEW));
+
+  if (deal && self)
+    g_signal_emit (self, signals[RECORD_ACTIVATED], 0, "opportunities", crm_record_get_id (deal));
+}
+
+static void
 card_setup_cb (GtkSignalListItemFactory *factory,
                GtkListItem              *item,
                CrmPipelineView          *self)
@@ -147,6 +158,7 @@ card_setup_cb (GtkSignalListItemFactory *factory,
   GtkWidget *line = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
   Card *card = g_new0 (Card, 1);
   GtkDragSource *source;
+  GtkWidget *button;
 
   gtk_widget_add_css_class (box, "deal-card");
   card->name = GTK_LABEL (gtk_label_new (NULL));
@@ -182,14 +194,20 @@ card_setup_cb (GtkSignalListItemFactory *factory,
   gtk_box_append (GTK_BOX (box), line);
   gtk_box_append (GTK_BOX (box), GTK_WIDGET (card->owner));
   gtk_box_append (GTK_BOX (box), GTK_WIDGET (card->flag));
-  g_object_set_data_full (G_OBJECT (box), "card", card, g_free);
-  gtk_list_item_set_child (item, box);
+  /* A button, so the keyboard and assistive technologies can open it */
+  button = gtk_button_new ();
+  gtk_button_set_child (GTK_BUTTON (button), box);
+  gtk_widget_add_css_class (button, "flat");
+  gtk_widget_add_css_class (button, "deal-card-button");
+  g_signal_connect (button, "clicked", G_CALLBACK (card_clicked_cb), item);
+  g_object_set_data_full (G_OBJECT (button), "card", card, g_free);
+  gtk_list_item_set_child (item, button);
 
   /* A card is dragged by its deal's id */
   source = gtk_drag_source_new ();
   gtk_drag_source_set_actions (source, GDK_ACTION_MOVE);
   g_signal_connect (source, "prepare", G_CALLBACK (card_drag_prepare_cb), item);
-  gtk_widget_add_controller (box, GTK_EVENT_CONTROLLER (source));
+  gtk_widget_add_controller (button, GTK_EVENT_CONTROLLER (source));
 }
 
 static void

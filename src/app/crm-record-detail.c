@@ -26,6 +26,7 @@ struct _CrmRecordDetail
   GtkLabel      *subtitle_label;
   GtkBox        *groups;
   GtkWidget     *activity_buttons;
+  GtkButton     *next_stage_button;
 
   CrmContext    *context;
   char          *entity;
@@ -41,8 +42,10 @@ enum {
 
 static guint signals[N_SIGNALS];
 
-static void update_actions (CrmRecordDetail *self,
-                            gboolean         shown);
+static void update_actions    (CrmRecordDetail *self,
+                               gboolean         shown);
+static void update_next_stage (CrmRecordDetail *self,
+                               gboolean         shown);
 
 /* Helpers *************************************************************/
 
@@ -476,6 +479,77 @@ update_actions (CrmRecordDetail *self,
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "detail.delete", shown);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "detail.add-activity", links);
   gtk_widget_set_visible (GTK_WIDGET (self->activity_buttons), links);
+  update_next_stage (self, shown);
+}
+
+static gboolean
+stage_is_lost (CrmRecord *stage)
+{
+  JsonNode *lost = crm_record_get_field (stage, "is_lost");
+
+  return lost && JSON_NODE_HOLDS_VALUE (lost) && json_node_get_value_type (lost) == G_TYPE_BOOLEAN &&
+         json_node_get_boolean (lost);
+}
+
+/* The stage after the deal's in pipeline order, leaving out lost ones:
+ * moving on is progress; losing a deal asks for a reason on the board */
+static CrmRecord *
+next_stage (CrmRecordDetail *self)
+{
+  CrmStore *store = crm_context_get_store (self->context);
+  g_autoptr(CrmRecord) deal = crm_store_get (store, "opportunities", self->id, NULL);
+  g_autoptr(GPtrArray) stages = crm_store_list (store, "stages", NULL, 0, 0, NULL);
+  gboolean after = FALSE;
+
+  for (guint i = 0; deal && stages && i < stages->len; i++)
+    {
+      CrmRecord *stage = g_ptr_array_index (stages, i);
+
+      if (after && !stage_is_lost (stage))
+        return g_object_ref (stage);
+      if (g_strcmp0 (crm_record_get_id (stage), crm_record_get_string (deal, "stage_id")) == 0)
+        after = TRUE;
+    }
+  return NULL;
+}
+
+static void
+update_next_stage (CrmRecordDetail *self,
+                   gboolean         shown)
+{
+  g_autoptr(CrmRecord) stage = NULL;
+  g_autofree char *name = NULL;
+  g_autofree char *label = NULL;
+
+  if (shown && g_strcmp0 (self->entity, "opportunities") == 0)
+    stage = next_stage (self);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "detail.next-stage", stage != NULL);
+  gtk_widget_set_visible (GTK_WIDGET (self->next_stage_button), stage != NULL);
+  if (stage == NULL)
+    return;
+  name = crm_record_dup_title (stage);
+  /* The keyboard's way to do what dragging a card does */
+  label = g_strdup_printf (_("Move to %s"), name);
+  gtk_button_set_label (self->next_stage_button, label);
+}
+
+static void
+next_stage_action_cb (GtkWidget  *widget,
+                      const char *action_name,
+                      GVariant   *parameter)
+{
+  CrmRecordDetail *self = CRM_RECORD_DETAIL (widget);
+  g_autoptr(CrmRecord) stage = NULL;
+  g_autoptr(JsonObject) changes = json_object_new ();
+  g_autoptr(CrmRecord) saved = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (self->context == NULL || self->id == NULL || !(stage = next_stage (self)))
+    return;
+  json_object_set_string_member (changes, "stage_id", crm_record_get_id (stage));
+  saved = crm_store_update (crm_context_get_store (self->context), "opportunities", self->id, changes, &error);
+  if (saved == NULL)
+    g_warning ("Could not move the deal: %s", error->message);
 }
 
 static GtkWindow *
@@ -631,9 +705,11 @@ crm_record_detail_class_init (CrmRecordDetailClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CrmRecordDetail, subtitle_label);
   gtk_widget_class_bind_template_child (widget_class, CrmRecordDetail, groups);
   gtk_widget_class_bind_template_child (widget_class, CrmRecordDetail, activity_buttons);
+  gtk_widget_class_bind_template_child (widget_class, CrmRecordDetail, next_stage_button);
 
   gtk_widget_class_install_action (widget_class, "detail.edit", NULL, edit_action_cb);
   gtk_widget_class_install_action (widget_class, "detail.delete", NULL, delete_action_cb);
+  gtk_widget_class_install_action (widget_class, "detail.next-stage", NULL, next_stage_action_cb);
   gtk_widget_class_install_action (widget_class, "detail.add-activity", "s", add_activity_action_cb);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_e, GDK_CONTROL_MASK, "detail.edit", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Delete, 0, "detail.delete", NULL);

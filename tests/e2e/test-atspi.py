@@ -1,0 +1,272 @@
+#!/usr/bin/python3
+# test-atspi.py: the built crm, driven through the accessibility tree like a
+# person, against a real crm-server --demo
+#
+# It signs riley in with crm-cli, starts crm on that profile with
+# GTK_A11Y=atspi, finds the four views by their names, opens a deal through
+# its card on the board and moves it to the next stage with the button that
+# is the keyboard's way of dragging the card, creates a contact with the New
+# form, and then checks on the server that both changes arrived.
+#
+# Runs inside build-aux/test-session (display, session bus, keyring and the
+# accessibility bus). $CRM_SERVER and $CRM_CLI name the programs, the first
+# argument (or $CRM_APP) the app.
+# It needs /usr/bin/python3 with pyatspi (Debian's python3-pyatspi).
+#
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+try:
+    import pyatspi
+except ImportError:
+    print("1..0 # SKIP pyatspi is not installed (python3-pyatspi)")
+    sys.exit(0)
+
+TIMEOUT = 60
+
+
+def log(message):
+    print("# " + message, flush=True)
+
+
+# What the test looks at now, shown when it fails
+current = {"root": None}
+
+
+def dump(node, depth=0):
+    try:
+        print("# " + "  " * depth + "%s '%s'" % (node.getRoleName(), node.name), flush=True)
+        for child in node:
+            if child is not None and depth < 40:
+                dump(child, depth + 1)
+    except Exception:
+        pass
+
+
+def fail(message):
+    if current["root"] is not None:
+        dump(current["root"])
+    print("not ok 1 /e2e/atspi # " + message, flush=True)
+    raise SystemExit(1)
+
+
+def wait_for(what, find, timeout=TIMEOUT):
+    end = time.time() + timeout
+    while time.time() < end:
+        try:
+            found = find()
+        except Exception:  # the tree changes under our feet while we walk it
+            found = None
+        if found:
+            return found
+        time.sleep(0.2)
+    fail("timed out waiting for " + what)
+
+
+# The server's side ----------------------------------------------------
+
+class Server:
+    def __init__(self, program, data_dir):
+        self.process = subprocess.Popen(
+            [program, "--demo", "--listen", "127.0.0.1:0", "--data-dir", data_dir, "--quiet"],
+            stdout=subprocess.PIPE, text=True)
+        line = self.process.stdout.readline().strip()
+        if not line.startswith("Listening on "):
+            fail("crm-server did not start: " + line)
+        self.url = line[len("Listening on "):].rstrip("/")
+
+    def request(self, method, path, token=None, body=None):
+        data = json.dumps(body).encode() if body is not None else None
+        request = urllib.request.Request(self.url + path, data=data, method=method)
+        request.add_header("Content-Type", "application/json")
+        if token:
+            request.add_header("Authorization", "Bearer " + token)
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return json.loads(response.read() or b"null")
+
+    def login(self, user):
+        return self.request("POST", "/api/v1/auth/token", body={"username": user, "password": "demo"})["token"]
+
+    def items(self, token, entity):
+        found, after = [], None
+        while True:
+            path = "/api/v1/%s?limit=1000%s" % (entity, "&after=" + after if after else "")
+            page = self.request("GET", path, token)
+            found += page["items"]
+            after = page.get("next")
+            if not after:
+                return found
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait(timeout=30)
+
+
+# The accessibility tree -----------------------------------------------
+
+def walk(node, depth=0):
+    if node is None or depth > 60:
+        return
+    yield node
+    try:
+        children = list(node)
+    except Exception:  # gone while we looked
+        return
+    for child in children:
+        yield from walk(child, depth + 1)
+
+
+def find(root, role, name=None, prefix=None):
+    for node in walk(root):
+        try:
+            if node.getRoleName() != role:
+                continue
+            if name is not None and node.name != name:
+                continue
+            if prefix is not None and not node.name.startswith(prefix):
+                continue
+            return node
+        except Exception:
+            continue
+    return None
+
+
+def application(name):
+    desktop = pyatspi.Registry.getDesktop(0)
+    for app in desktop:
+        if app is not None and app.name == name:
+            return app
+    return None
+
+
+def frame(app, name):
+    for window in app:
+        if window is not None and window.getRoleName() == "frame" and window.name == name:
+            return window
+    return None
+
+
+def do_action(node, action):
+    actions = node.queryAction()
+    for i in range(actions.nActions):
+        if actions.getName(i) == action:
+            actions.doAction(i)
+            return
+    fail("%s '%s' has no action %s" % (node.getRoleName(), node.name, action))
+
+
+def click(node):
+    do_action(node, "click")
+
+
+def set_text(node, text):
+    node.queryEditableText().setTextContents(text)
+
+
+# The test --------------------------------------------------------------
+
+def main():
+    if len(sys.argv) > 1:
+        os.environ["CRM_APP"] = sys.argv[1]
+    if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
+        print("1..0 # SKIP no display (run it in build-aux/test-session)")
+        return
+    for variable in ("CRM_SERVER", "CRM_CLI", "CRM_APP"):
+        if not os.environ.get(variable):
+            fail(variable + " must name the program to test")
+    print("1..1", flush=True)
+    root = tempfile.mkdtemp(prefix="crm-e2e-")
+    server = app_process = None
+    try:
+        server = Server(os.environ["CRM_SERVER"], os.path.join(root, "server"))
+        token = server.login("riley")
+        stages = sorted(server.items(token, "stages"), key=lambda s: s["position"])
+        open_stages = [s for s in stages if not s.get("is_lost")]
+
+        # A deal of riley's with a stage after it that is not a lost one
+        deal = next_stage = None
+        for candidate in server.items(token, "opportunities"):
+            ids = [s["id"] for s in open_stages]
+            if candidate["stage_id"] in ids[:-1] and not candidate["deleted"]:
+                deal = candidate
+                next_stage = open_stages[ids.index(candidate["stage_id"]) + 1]
+                break
+        if deal is None:
+            fail("riley has no deal that can move on")
+        log("moving “%s” to %s" % (deal["name"], next_stage["name"]))
+
+        data_dir = os.path.join(root, "data")
+        cli = [os.environ["CRM_CLI"], "--data-dir", data_dir, "--profile", "e2e"]
+        subprocess.run(cli + ["login", "--server", server.url, "--user", "riley"],
+                       input="demo\n", text=True, check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(cli + ["sync"], check=True, stdout=subprocess.DEVNULL)
+
+        env = dict(os.environ, GTK_A11Y="atspi", GSETTINGS_BACKEND="memory")
+        app_process = subprocess.Popen([os.environ["CRM_APP"], "--data-dir", data_dir, "--profile", "e2e"], env=env)
+
+        app = wait_for("the crm application on the accessibility bus", lambda: application("crm"))
+        window = wait_for("the main window", lambda: frame(app, "Crm"))
+
+        # The four views, by their names
+        tabs = {}
+        for view in ("Pipeline", "Contacts", "Quotes", "Forecast"):
+            tabs[view] = wait_for("the %s view" % view, lambda v=view: find(window, "page tab", v))
+        click(tabs["Pipeline"])
+
+        # Find the deal with the board's filter, open its card, and move it on
+        current["root"] = window
+        board_filter = wait_for("the board's filter", lambda: find(window, "entry", "Filter deals by name or account"))
+        set_text(board_filter, deal["name"])
+        card = wait_for("the deal's card", lambda: find(window, "push button", prefix=deal["name"] + ","))
+        click(card)
+        current["root"] = app
+        record = wait_for("the deal's window", lambda: frame(app, deal["name"]))
+        current["root"] = record
+        move = wait_for("the Move to %s button" % next_stage["name"],
+                        lambda: find(record, "push button", "Move to " + next_stage["name"]))
+        click(move)
+
+        # A new contact, from the Contacts view
+        last_name = "Atspi %d" % os.getpid()
+        click(find(window, "page tab", "Contacts"))
+        wait_for("the Contacts view", lambda: any(
+            node.getRoleName() == "page tab" and node.name == "Contacts" and
+            node.getState().contains(pyatspi.STATE_SELECTED) for node in walk(window)))
+        do_action(window, "win.new-record")
+        current["root"] = app
+        form = wait_for("the New Contact form", lambda: frame(app, "New Contact"))
+        current["root"] = form
+        set_text(wait_for("First name", lambda: find(form, "text", prefix="First name")), "Ada")
+        set_text(wait_for("Last name", lambda: find(form, "text", prefix="Last name")), last_name)
+        # GTK 4.8 names a labelled button by its label and its text: "Save Save"
+        click(wait_for("the Save button", lambda: find(form, "push button", prefix="Save")))
+
+        # Both arrive on the server (the app sends edits shortly after they are made)
+        def arrived():
+            moved = server.request("GET", "/api/v1/opportunities/" + deal["id"], token)
+            contacts = [c for c in server.items(token, "contacts") if c.get("last_name") == last_name]
+            return moved["stage_id"] == next_stage["id"] and len(contacts) == 1
+        wait_for("both changes on the server", arrived, timeout=90)
+        print("ok 1 /e2e/atspi", flush=True)
+    finally:
+        if app_process:
+            app_process.terminate()
+            try:
+                app_process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                app_process.kill()
+        if server:
+            server.stop()
+        shutil.rmtree(root, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
