@@ -18,6 +18,8 @@
 #include "crm-profile.h"
 #include "crm-record-detail.h"
 #include "crm-record-editor.h"
+#include "crm-forecast-chart.h"
+#include "crm-forecast-view.h"
 #include "crm-outbox-window.h"
 #include "crm-record-window.h"
 #include "crm-store-private.h"
@@ -1095,6 +1097,167 @@ test_preferences (Fixture       *f,
   g_settings_reset (settings, "sync-interval");
 }
 
+static gboolean
+snapshot_taken (gpointer data)
+{
+  CrmForecastView *view = data;
+  CrmForecast *forecast = crm_forecast_view_get_forecast (view);
+  CrmStore *store = crm_context_get_store (_crm_window_get_context (CRM_WINDOW (gtk_widget_get_root (GTK_WIDGET (view)))));
+  g_autoptr(CrmForecastChanges) changes = crm_forecast_changes (store, &forecast->period, forecast->user_id,
+                                                                "2000-01-01", NULL);
+
+  return changes != NULL;
+}
+
+static gboolean
+forecast_shows_riley (gpointer data)
+{
+  CrmForecast *forecast = crm_forecast_view_get_forecast (data);
+
+  return forecast && g_strcmp0 (forecast->user_name, "Riley Chen") == 0;
+}
+
+static gboolean
+forecast_adjusted (gpointer data)
+{
+  CrmForecast *forecast = crm_forecast_view_get_forecast (data);
+  CrmForecastRow *riley = forecast ? g_ptr_array_index (forecast->rows, 0) : NULL;
+
+  return riley && riley->commit_is_adjusted && riley->adjusted_commit == 1234500;
+}
+
+/* The Forecast view of morgan, a manager: the figures are the engine's
+ * (the same as crm-cli forecast), a report's name drills into their
+ * forecast, Submit stores a submission, an adjustment shows at once, and
+ * the chart says in words what it draws */
+static void
+test_forecast_view (Fixture       *f,
+                    gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CrmStore) store = NULL;
+  g_autoptr(CrmForecast) expected = NULL;
+  g_autoptr(GPtrArray) history = NULL;
+  g_autoptr(GPtrArray) riley_deals = NULL;
+  g_autofree char *deals_title = NULL;
+  g_autoptr(JsonObject) submission = NULL;
+  g_autoptr(GPtrArray) deals = NULL;
+  g_autoptr(CrmRecord) moved = NULL;
+  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+  g_autofree char *today = g_date_time_format (now, "%Y-%m-%d");
+  g_autofree char *path = NULL;
+  g_autofree char *morgan = NULL;
+  g_autofree char *riley = NULL;
+  CrmForecastView *view;
+  CrmForecast *shown;
+  GtkWidget *button, *expander, *popover, *amount;
+  CrmPeriod period;
+
+  seed_profile (f, "acme");
+  path = crm_store_dup_profile_path (f->data_dir, "acme", &error);
+  store = crm_store_open (path, &error);
+  g_assert_no_error (error);
+  morgan = crm_forecast_find_user (store, "morgan", &error);
+  riley = crm_forecast_find_user (store, "riley", &error);
+  g_assert_no_error (error);
+  g_assert_true (crm_store_set_setting (store, "current_user_id", morgan, &error));
+  g_assert_true (crm_period_for_date (CRM_PERIOD_QUARTER, today, crm_forecast_fiscal_start (store), &period));
+  g_clear_object (&store);
+
+  open_window (f, "acme");
+  g_assert_true (wait_for (page_is_main, f->window, 10));
+  view = CRM_FORECAST_VIEW (_crm_window_get_view (f->window, "forecast"));
+  crm_forecast_view_reload (view);
+  shown = crm_forecast_view_get_forecast (view);
+  g_assert_nonnull (shown);
+  g_assert_cmpstr (shown->user_name, ==, "Morgan Reyes");
+  g_assert_cmpstr (shown->period.name, ==, period.name);
+
+  store = g_object_ref (crm_context_get_store (_crm_window_get_context (f->window)));
+  expected = crm_forecast_compute (store, &period, morgan, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (shown->rows->len, ==, expected->rows->len);
+  g_assert_cmpint (shown->total->closed, ==, expected->total->closed);
+  g_assert_cmpint (shown->total->commit, ==, expected->total->commit);
+  g_assert_cmpint (shown->total->best_case, ==, expected->total->best_case);
+  g_assert_cmpint (shown->total->pipeline, ==, expected->total->pipeline);
+  g_assert_cmpint (shown->total->weighted, ==, expected->total->weighted);
+  g_assert_cmpstr (((CrmForecastRow *) g_ptr_array_index (shown->rows, 0))->user_name, ==, "Riley Chen");
+  g_assert_nonnull (strstr (crm_forecast_chart_get_summary (CRM_FORECAST_CHART (find_widget (GTK_WIDGET (view),
+                                                                                            CRM_TYPE_FORECAST_CHART,
+                                                                                            NULL))),
+                            "Riley Chen: closed "));
+
+  /* Submit: morgan's own forecast, as it is */
+  button = find_widget (GTK_WIDGET (view), GTK_TYPE_BUTTON, "_Submit");
+  g_assert_true (gtk_widget_is_sensitive (button));
+  g_signal_emit_by_name (button, "clicked");
+  submission = crm_forecast_dup_submission (store, &period, morgan, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (submission);
+
+  /* Riley's commit, adjusted in place: the first adjustable cell. A note
+   * is needed; with one, the adjustment is stored and shows at once */
+  popover = GTK_WIDGET (gtk_menu_button_get_popover (GTK_MENU_BUTTON (find_widget (GTK_WIDGET (view),
+                                                                                  GTK_TYPE_MENU_BUTTON, NULL))));
+  amount = find_widget (popover, GTK_TYPE_ENTRY, NULL);
+  gtk_editable_set_text (GTK_EDITABLE (amount), "12345");
+  g_signal_emit_by_name (find_widget (popover, GTK_TYPE_BUTTON, "_Adjust"), "clicked");
+  g_assert_nonnull (find_error_label (popover));
+  g_assert_true (gtk_widget_get_visible (find_error_label (popover)));
+  gtk_editable_set_text (GTK_EDITABLE (gtk_widget_get_next_sibling (amount)), "Signed PO");
+  g_signal_emit_by_name (find_widget (popover, GTK_TYPE_BUTTON, "_Adjust"), "clicked");
+  g_assert_true (wait_for (forecast_adjusted, view, 5));
+  history = crm_forecast_dup_history (store, &period, riley, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (history->len, ==, 1);
+  g_assert_cmpstr (crm_record_get_string (g_ptr_array_index (history, 0), "note"), ==, "Signed PO");
+  g_assert_cmpstr (crm_record_get_string (g_ptr_array_index (history, 0), "author_id"), ==, morgan);
+
+  /* Riley's name drills into riley's forecast; Submit is morgan's only */
+  g_signal_emit_by_name (find_widget (GTK_WIDGET (view), GTK_TYPE_BUTTON, "Riley Chen"), "clicked");
+  g_assert_true (forecast_shows_riley (view));
+  g_assert_false (gtk_widget_is_sensitive (button));
+  /* …down to riley's deals */
+  riley_deals = crm_forecast_dup_deals (store, &period, riley, &error);
+  g_assert_no_error (error);
+  deals_title = g_strdup_printf ("%u deals of Riley Chen in this period", riley_deals->len);
+  g_assert_nonnull (find_widget (GTK_WIDGET (view), GTK_TYPE_LABEL, deals_title));
+  g_assert_nonnull (find_widget (GTK_WIDGET (view), GTK_TYPE_LABEL,
+                                 ((CrmForecastDeal *) g_ptr_array_index (riley_deals, 0))->name));
+  /* …and back: the first button of the view */
+  g_signal_emit_by_name (find_widget (GTK_WIDGET (view), GTK_TYPE_BUTTON, NULL), "clicked");
+  g_assert_cmpstr (crm_forecast_view_get_forecast (view)->user_name, ==, "Morgan Reyes");
+
+  /* What changed: the view took the day's snapshot as it opened; a deal
+   * of riley's moved out of the quarter is a step of its own */
+  g_assert_true (wait_for (snapshot_taken, view, 10));
+  deals = crm_store_list (store, "opportunities", NULL, 0, 0, &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < deals->len && moved == NULL; i++)
+    {
+      CrmRecord *deal = g_ptr_array_index (deals, i);
+      const char *close = crm_record_get_string (deal, "expected_close_date");
+
+      if (close && strcmp (close, period.first_day) >= 0 && strcmp (close, period.last_day) <= 0 &&
+          g_strcmp0 (crm_record_get_owner_id (deal), riley) == 0)
+        {
+          g_autoptr(JsonObject) later = json_object_new ();
+
+          json_object_set_string_member (later, "expected_close_date", "2099-01-01");
+          moved = crm_store_update (store, "opportunities", crm_record_get_id (deal), later, &error);
+          g_assert_no_error (error);
+        }
+    }
+  g_assert_nonnull (moved);
+  button = find_widget (GTK_WIDGET (view), GTK_TYPE_BUTTON, "Show _Changes");
+  gtk_editable_set_text (GTK_EDITABLE (gtk_widget_get_prev_sibling (button)), today);
+  g_signal_emit_by_name (button, "clicked");
+  expander = find_widget (GTK_WIDGET (view), GTK_TYPE_EXPANDER, NULL);
+  g_assert_nonnull (expander);
+  g_assert_true (g_str_has_prefix (gtk_expander_get_label (GTK_EXPANDER (expander)), "Slipped out (1): "));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1132,6 +1295,7 @@ main (int    argc,
   ADD ("outbox-window", test_outbox_window);
   ADD ("pipeline-filters", test_pipeline_filters);
   ADD ("preferences", test_preferences);
+  ADD ("forecast-view", test_forecast_view);
 #undef ADD
 
   return g_test_run ();

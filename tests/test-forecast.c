@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "crm-forecast.h"
+#include "crm-money.h"
 #include "crm-store-private.h"
 #include "crm-test-util.h"
 
@@ -1048,6 +1049,472 @@ test_cli_adjust_submit (void)
   g_assert_nonnull (strstr (table.out, "*40000.00"));
 }
 
+/* Snapshots and what changed ******************************************/
+
+static char *
+deal_id (Company    *c,
+         const char *owner,
+         const char *close,
+         const char *amount_minor)
+{
+  g_autofree char *sql = g_strdup_printf ("SELECT id FROM opportunities WHERE owner_id = '%s' AND "
+                                          "expected_close_date = '%s' AND amount = %s", owner, close, amount_minor);
+  sqlite3_stmt *stmt = NULL;
+  char *id;
+
+  g_assert_cmpint (sqlite3_prepare_v2 (_crm_store_get_db (c->store), sql, -1, &stmt, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  id = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_DONE);
+  sqlite3_finalize (stmt);
+  return id;
+}
+
+static void
+update_deal (Company    *c,
+             const char *id,
+             const char *changes_json)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) changes = crm_test_object (changes_json);
+  g_autoptr(CrmRecord) record = crm_store_update (c->store, "opportunities", id, changes, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (record);
+}
+
+static CrmForecastSnapshot
+snapshot_at (Company  *c,
+             int       day,
+             int       hour,
+             gboolean  daily)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GDateTime) when = g_date_time_new_local (2026, 11, day, hour, 0, 0);
+  CrmForecastSnapshot snapshot;
+
+  g_assert_true (crm_forecast_snapshot (c->store, when, daily, &snapshot, &error));
+  g_assert_no_error (error);
+  return snapshot;
+}
+
+static void
+test_snapshot_deltas (void)
+{
+  g_autoptr(Company) c = company_with_deals ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *m1 = deal_id (c, c->morgan, "2026-10-01", "400000");
+  g_autofree char *s2 = deal_id (c, c->sam, "2026-12-01", "200000");
+  g_autofree char *r1 = deal_id (c, c->riley, "2026-10-05", "1000000");
+  CrmForecastSnapshot first, again, on_demand, next;
+
+  /* 17 deals in company_with_deals: the first snapshot records them all */
+  first = snapshot_at (c, 2, 9, TRUE);
+  g_assert_true (first.taken);
+  g_assert_cmpstr (first.taken_on, ==, "2026-11-02");
+  g_assert_cmpuint (first.deals, ==, 17);
+  g_assert_cmpuint (first.changed, ==, 17);
+
+  /* A daily one the same day is the one already there */
+  again = snapshot_at (c, 2, 15, TRUE);
+  g_assert_false (again.taken);
+  g_assert_cmpint (again.id, ==, first.id);
+
+  /* On demand it is taken, and stores nothing new for unchanged deals */
+  on_demand = snapshot_at (c, 2, 16, FALSE);
+  g_assert_true (on_demand.taken);
+  g_assert_cmpint (on_demand.id, >, first.id);
+  g_assert_cmpuint (on_demand.changed, ==, 0);
+
+  /* The next day: one amount changed, one deal deleted, a name changed
+   * (not forecast-relevant): two rows */
+  update_deal (c, m1, "{\"amount\":\"4500.00\"}");
+  g_assert_true (crm_store_delete (c->store, "opportunities", s2, &error));
+  g_assert_no_error (error);
+  update_deal (c, r1, "{\"name\":\"Renamed\"}");
+  next = snapshot_at (c, 3, 9, TRUE);
+  g_assert_true (next.taken);
+  g_assert_cmpuint (next.deals, ==, 16);
+  g_assert_cmpuint (next.changed, ==, 2);
+  /* 17 first rows and m1's new one; m1's and s2's first rows are closed */
+  g_assert_cmpint (crm_test_count_rows (c->store, "SELECT count(*) FROM forecast_snapshot_deals"), ==, 18);
+  g_assert_cmpint (crm_test_count_rows (c->store, "SELECT count(*) FROM forecast_snapshot_deals "
+                                                  "WHERE until IS NOT NULL"), ==, 2);
+  g_assert_cmpint (crm_test_count_rows (c->store, "SELECT count(*) FROM forecast_snapshot_deals "
+                                                  "WHERE category = 'lost'"), ==, 1);
+  /* Snapshots stay on this client: nothing for the outbox */
+  g_assert_cmpint (crm_test_count_rows (c->store, "SELECT count(*) FROM outbox WHERE entity LIKE 'forecast_snap%'"), ==, 0);
+}
+
+static void
+assert_figures (CrmForecastChanges       *changes,
+                const CrmForecastFigures *figures,
+                const char               *expected)
+{
+  g_autofree char *closed = crm_money_format (&(CrmMoney) { figures->closed, "EUR" });
+  g_autofree char *commit = crm_money_format (&(CrmMoney) { figures->commit, "EUR" });
+  g_autofree char *best_case = crm_money_format (&(CrmMoney) { figures->best_case, "EUR" });
+  g_autofree char *pipeline = crm_money_format (&(CrmMoney) { figures->pipeline, "EUR" });
+  g_autofree char *got = g_strjoin (" ", closed, commit, best_case, pipeline, NULL);
+
+  g_assert_cmpstr (changes->currency, ==, "EUR");
+  g_assert_cmpstr (got, ==, expected);
+}
+
+static const CrmForecastDealChange *
+only_deal (CrmForecastChanges  *changes,
+           CrmForecastStepKind  kind,
+           const char          *id)
+{
+  const CrmForecastStep *step = &changes->steps[kind];
+  const CrmForecastDealChange *deal;
+
+  g_assert_cmpuint (step->deals->len, ==, 1);
+  deal = g_ptr_array_index (step->deals, 0);
+  g_assert_cmpstr (deal->id, ==, id);
+  return deal;
+}
+
+/* Morgan's 2026-Q4 from the snapshot of 2026-11-02 to now, each step
+ * worked out from the deals of company_with_deals:
+ *
+ * Then (morgan's total): riley closed 10000, commit 31250, best 38450,
+ * pipeline 33200; sam 5000, 5000, 8333.33, 6333.43; morgan's own 0, 4000,
+ * 4000, 4000 → 15000.00 40250.00 50783.33 43533.43.
+ *
+ *   new        sam "Fresh deal", commit 6000.00, 12-10: commit, best case
+ *              and pipeline +6000
+ *   pulled in  riley r7 commit 30000.00 moved 2027-01-01 → 12-20: +30000
+ *              on commit, best case, pipeline
+ *   won        riley r2 commit 20000.00 → won stage: closed +20000,
+ *              commit and best case unchanged (closed is in both),
+ *              pipeline −20000 (open deals only)
+ *   lost       sam s2 pipeline 2000.00 → lost stage: pipeline −2000
+ *   slipped    riley r3 best case 8000 USD at 0.90 = 7200.00 moved 10-14 →
+ *              2027-01-15: best case and pipeline −7200
+ *   removed    sam s3 best case 3333.33 deleted: best case, pipeline −3333.33
+ *   amount     morgan m1 commit 4000 → 5000: commit, best, pipe +1000;
+ *              riley r4 pipeline 5000 USD → 6000 USD at 0.95 (10-15):
+ *              4750 → 5700, at its old category pipeline +950
+ *   category   riley r4 pipeline → commit at 5700: commit and best case
+ *              +5700, pipeline unchanged (commit is in it);
+ *              sam s4 pipeline → best case 1000.10: best case +1000.10
+ *   taylor's deal changes too, outside morgan's team: no step.
+ *
+ * Now: closed 15000 + 20000 = 35000.00
+ *      commit 40250 + 6000 + 30000 + 1000 + 5700 = 82950.00
+ *      best   50783.33 + 6000 + 30000 − 7200 − 3333.33 + 1000 + 5700
+ *             + 1000.10 = 83950.10
+ *      pipe   43533.43 + 6000 + 30000 − 20000 − 2000 − 7200 − 3333.33
+ *             + 1000 + 950 = 48950.10
+ * Riley's row now: closed 30000.00; commit 31250 + 30000 + 5700 =
+ * 66950.00; best 38450 + 30000 − 7200 + 5700 = 66950.00; pipeline
+ * 33200 + 30000 − 20000 − 7200 + 950 = 36950.00.
+ */
+static void
+test_changes_waterfall (void)
+{
+  g_autoptr(Company) c = company_with_deals ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CrmForecastChanges) changes = NULL;
+  g_autoptr(CrmForecast) live = NULL;
+  g_autofree char *r2 = deal_id (c, c->riley, "2026-12-31", "2000000");
+  g_autofree char *r3 = deal_id (c, c->riley, "2026-10-14", "800000");
+  g_autofree char *r4 = deal_id (c, c->riley, "2026-10-15", "500000");
+  g_autofree char *r7 = deal_id (c, c->riley, "2027-01-01", "3000000");
+  g_autofree char *s2 = deal_id (c, c->sam, "2026-12-01", "200000");
+  g_autofree char *s3 = deal_id (c, c->sam, "2026-10-20", "333333");
+  g_autofree char *s4 = deal_id (c, c->sam, "2026-10-02", "100010");
+  g_autofree char *m1 = deal_id (c, c->morgan, "2026-10-01", "400000");
+  g_autofree char *t1 = deal_id (c, c->taylor, "2026-12-15", "700000");
+  g_autofree char *fresh = NULL;
+  g_autofree char *fresh_json = NULL;
+  g_autofree char *won_json = g_strdup_printf ("{\"stage_id\":\"%s\"}", c->won);
+  g_autofree char *lost_json = g_strdup_printf ("{\"stage_id\":\"%s\"}", c->lost);
+  const CrmForecastDealChange *deal;
+  const CrmForecastChangeRow *row;
+  CrmForecastSnapshot baseline = snapshot_at (c, 2, 9, TRUE);
+  CrmPeriod period;
+
+  fresh_json = g_strdup_printf ("{\"name\":\"Fresh deal\",\"stage_id\":\"%s\",\"currency\":\"EUR\","
+                                "\"amount\":\"6000.00\",\"expected_close_date\":\"2026-12-10\"}", c->negotiation);
+  fresh = put (c->store, "opportunities", c->sam, fresh_json);
+  update_deal (c, r7, "{\"expected_close_date\":\"2026-12-20\"}");
+  update_deal (c, r2, won_json);
+  update_deal (c, s2, lost_json);
+  update_deal (c, r3, "{\"expected_close_date\":\"2027-01-15\"}");
+  g_assert_true (crm_store_delete (c->store, "opportunities", s3, &error));
+  g_assert_no_error (error);
+  update_deal (c, m1, "{\"amount\":\"5000.00\"}");
+  update_deal (c, r4, "{\"amount\":\"6000.00\",\"forecast_category\":\"commit\"}");
+  update_deal (c, s4, "{\"forecast_category\":\"best_case\"}");
+  update_deal (c, t1, "{\"amount\":\"1.00\"}");
+
+  g_assert_true (crm_period_parse ("2026-Q4", 1, &period, NULL));
+  changes = crm_forecast_changes (c->store, &period, c->morgan, "2026-11-02", &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (changes);
+  g_assert_cmpint (changes->baseline.id, ==, baseline.id);
+  g_assert_cmpstr (changes->user_name, ==, "Morgan Reyes");
+
+  assert_figures (changes, &changes->start, "15000.00 40250.00 50783.33 43533.43");
+  assert_figures (changes, &changes->steps[CRM_FORECAST_STEP_NEW].effect, "0.00 6000.00 6000.00 6000.00");
+  deal = only_deal (changes, CRM_FORECAST_STEP_NEW, fresh);
+  g_assert_cmpstr (deal->name, ==, "Fresh deal");
+  g_assert_cmpstr (deal->owner_name, ==, "Sam Okafor");
+  g_assert_false (deal->had_then);
+  g_assert_true (deal->has_now);
+  g_assert_cmpstr (deal->now_category, ==, "commit");
+
+  assert_figures (changes, &changes->steps[CRM_FORECAST_STEP_PULLED_IN].effect, "0.00 30000.00 30000.00 30000.00");
+  deal = only_deal (changes, CRM_FORECAST_STEP_PULLED_IN, r7);
+  g_assert_cmpstr (deal->then_close, ==, "2027-01-01");
+  g_assert_cmpstr (deal->now_close, ==, "2026-12-20");
+
+  assert_figures (changes, &changes->steps[CRM_FORECAST_STEP_WON].effect, "20000.00 0.00 0.00 -20000.00");
+  deal = only_deal (changes, CRM_FORECAST_STEP_WON, r2);
+  g_assert_cmpstr (deal->then_category, ==, "commit");
+  g_assert_cmpstr (deal->now_category, ==, "closed");
+
+  assert_figures (changes, &changes->steps[CRM_FORECAST_STEP_LOST].effect, "0.00 0.00 0.00 -2000.00");
+  deal = only_deal (changes, CRM_FORECAST_STEP_LOST, s2);
+  g_assert_cmpstr (deal->now_category, ==, "lost");
+
+  assert_figures (changes, &changes->steps[CRM_FORECAST_STEP_SLIPPED_OUT].effect, "0.00 0.00 -7200.00 -7200.00");
+  deal = only_deal (changes, CRM_FORECAST_STEP_SLIPPED_OUT, r3);
+  g_assert_cmpint (deal->then_amount, ==, 720000);
+  g_assert_cmpstr (deal->now_close, ==, "2027-01-15");
+
+  assert_figures (changes, &changes->steps[CRM_FORECAST_STEP_REMOVED].effect, "0.00 0.00 -3333.33 -3333.33");
+  deal = only_deal (changes, CRM_FORECAST_STEP_REMOVED, s3);
+  g_assert_false (deal->has_now);
+  g_assert_cmpstr (deal->name, ==, "Deal");
+
+  /* The biggest move first: m1's 1000 before r4's 950 */
+  assert_figures (changes, &changes->steps[CRM_FORECAST_STEP_AMOUNT].effect, "0.00 1000.00 1000.00 1950.00");
+  g_assert_cmpuint (changes->steps[CRM_FORECAST_STEP_AMOUNT].deals->len, ==, 2);
+  deal = g_ptr_array_index (changes->steps[CRM_FORECAST_STEP_AMOUNT].deals, 0);
+  g_assert_cmpstr (deal->id, ==, m1);
+  deal = g_ptr_array_index (changes->steps[CRM_FORECAST_STEP_AMOUNT].deals, 1);
+  g_assert_cmpstr (deal->id, ==, r4);
+  g_assert_cmpint (deal->then_amount, ==, 475000);
+  g_assert_cmpint (deal->now_amount, ==, 570000);
+  assert_figures (changes, &deal->effect, "0.00 0.00 0.00 950.00");
+
+  assert_figures (changes, &changes->steps[CRM_FORECAST_STEP_CATEGORY].effect, "0.00 5700.00 6700.10 0.00");
+  g_assert_cmpuint (changes->steps[CRM_FORECAST_STEP_CATEGORY].deals->len, ==, 2);
+  deal = g_ptr_array_index (changes->steps[CRM_FORECAST_STEP_CATEGORY].deals, 0);
+  g_assert_cmpstr (deal->id, ==, r4);
+  assert_figures (changes, &deal->effect, "0.00 5700.00 5700.00 0.00");
+
+  assert_figures (changes, &changes->end, "35000.00 82950.00 83950.10 48950.10");
+  /* Rows: riley, sam, then morgan's own */
+  g_assert_cmpuint (changes->rows->len, ==, 3);
+  row = g_ptr_array_index (changes->rows, 0);
+  g_assert_cmpstr (row->user_name, ==, "Riley Chen");
+  assert_figures (changes, &row->start, "10000.00 31250.00 38450.00 33200.00");
+  assert_figures (changes, &row->end, "30000.00 66950.00 66950.00 36950.00");
+  row = g_ptr_array_index (changes->rows, 2);
+  g_assert_true (row->own);
+  assert_figures (changes, &row->end, "0.00 5000.00 5000.00 5000.00");
+
+  /* The same store rolled up live agrees with the waterfall's end */
+  live = compute (c, "2026-Q4", c->morgan);
+  g_assert_cmpint (live->total->closed, ==, changes->end.closed);
+  g_assert_cmpint (live->total->commit, ==, changes->end.commit);
+  g_assert_cmpint (live->total->best_case, ==, changes->end.best_case);
+  g_assert_cmpint (live->total->pipeline, ==, changes->end.pipeline);
+}
+
+static void
+test_changes_baseline (void)
+{
+  g_autoptr(Company) c = company_with_deals ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CrmForecastChanges) none = NULL;
+  CrmForecastSnapshot first, fifth_morning, fifth_evening, ninth;
+  CrmPeriod period;
+  const struct {
+    const char *since;
+    const CrmForecastSnapshot *expected;
+  } cases[] = {
+    { "2026-11-05", &fifth_morning },  /* the first taken that day */
+    { "2026-11-07", &fifth_evening },  /* none that day: the last before */
+    { "2026-11-09", &ninth },
+    { "2026-12-31", &ninth },
+    { "2026-10-01", &first },          /* none before: the first after */
+  };
+
+  g_assert_true (crm_period_parse ("2026-Q4", 1, &period, NULL));
+  none = crm_forecast_changes (c->store, &period, c->morgan, "2026-11-05", &error);
+  g_assert_error (error, CRM_FORECAST_ERROR, CRM_FORECAST_ERROR_NO_SNAPSHOT);
+  g_assert_null (none);
+  g_clear_error (&error);
+
+  first = snapshot_at (c, 2, 9, TRUE);
+  fifth_morning = snapshot_at (c, 5, 9, TRUE);
+  fifth_evening = snapshot_at (c, 5, 18, FALSE);
+  ninth = snapshot_at (c, 9, 9, TRUE);
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(CrmForecastChanges) changes = crm_forecast_changes (c->store, &period, c->morgan,
+                                                                    cases[i].since, &error);
+
+      g_assert_no_error (error);
+      g_assert_cmpint (changes->baseline.id, ==, cases[i].expected->id);
+      g_assert_cmpstr (changes->baseline.taken_at, ==, cases[i].expected->taken_at);
+      /* Nothing changed in between */
+      for (guint k = 0; k < CRM_FORECAST_N_STEPS; k++)
+        g_assert_cmpuint (changes->steps[k].deals->len, ==, 0);
+      g_assert_cmpint (changes->start.pipeline, ==, changes->end.pipeline);
+    }
+
+  none = crm_forecast_changes (c->store, &period, c->morgan, "2026-11-31", &error);
+  g_assert_error (error, CRM_FORECAST_ERROR, CRM_FORECAST_ERROR_INVALID);
+  g_assert_nonnull (strstr (error->message, "2026-11-31"));
+}
+
+static void
+test_changes_fiscal_february (void)
+{
+  g_autoptr(Company) c = company_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CrmForecastChanges) changes = NULL;
+  g_autofree char *id = NULL;
+  CrmPeriod period;
+
+  /* With February, 2026-Q4 is 2026-11-01 to 2027-01-31: a deal moved from
+   * 2027-01-31 (its last day) to 2027-02-01 slips out of it */
+  g_assert_true (crm_store_set_setting (c->store, CRM_SETTING_FISCAL_YEAR_START, "2", &error));
+  put_deal (c, c->riley, c->negotiation, "1000.00", "EUR", "2027-01-31", NULL);
+  id = deal_id (c, c->riley, "2027-01-31", "100000");
+  snapshot_at (c, 2, 9, TRUE);
+  update_deal (c, id, "{\"expected_close_date\":\"2027-02-01\"}");
+
+  g_assert_true (crm_period_parse ("2026-Q4", 2, &period, NULL));
+  changes = crm_forecast_changes (c->store, &period, c->vic, "2026-11-02", &error);
+  g_assert_no_error (error);
+  assert_figures (changes, &changes->start, "0.00 1000.00 1000.00 1000.00");
+  only_deal (changes, CRM_FORECAST_STEP_SLIPPED_OUT, id);
+  assert_figures (changes, &changes->end, "0.00 0.00 0.00 0.00");
+}
+
+static void
+test_cli_changes (void)
+{
+  g_autoptr(Company) c = company_with_deals ();
+  g_auto(Run) run = { 0 };
+  g_auto(Run) snap = { 0 };
+  g_auto(Run) bad = { 0 };
+  g_auto(Run) missing = { 0 };
+  g_auto(Run) text = { 0 };
+  g_autoptr(JsonNode) node = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+  g_autofree char *today = g_date_time_format (now, "%Y-%m-%d");
+  g_autofree char *m1 = deal_id (c, c->morgan, "2026-10-01", "400000");
+  static const char * const steps[] = {
+    "new", "pulled_in", "won", "lost", "slipped_out", "removed", "amount_changed", "category_changed", NULL
+  };
+  JsonObject *root, *step, *deal;
+  JsonArray *array;
+
+  cli (c, &snap, (const char * const[]) { "forecast", "snapshot", NULL });
+  g_assert_cmpint (snap.status, ==, 0);
+  g_assert_true (g_str_has_prefix (snap.out, "Took a forecast snapshot of 17 deal(s)"));
+  update_deal (c, m1, "{\"amount\":\"4500.00\"}");
+
+  cli (c, &run, (const char * const[]) { "forecast", "changes", "--period", "2026-Q4", "--user", "morgan",
+                                          "--since", today, "--json", NULL });
+  g_assert_cmpint (run.status, ==, 0);
+  node = json_from_string (run.out, &error);
+  g_assert_no_error (error);
+  root = json_node_get_object (node);
+  g_assert_cmpstr (json_object_get_string_member (root, "period"), ==, "2026-Q4");
+  g_assert_cmpstr (json_object_get_string_member (root, "user"), ==, "Morgan Reyes");
+  g_assert_cmpstr (json_object_get_string_member (root, "since"), ==, today);
+  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (root, "start"), "commit"), ==, "40250.00");
+  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (root, "end"), "commit"), ==, "40750.00");
+  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (root, "net"), "pipeline"), ==, "500.00");
+  array = json_object_get_array_member (root, "steps");
+  g_assert_cmpuint (json_array_get_length (array), ==, g_strv_length ((char **) steps));
+  for (guint i = 0; steps[i]; i++)
+    g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (array, i), "step"), ==, steps[i]);
+  step = json_array_get_object_element (array, 6);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (step, "deals")), ==, 1);
+  deal = json_array_get_object_element (json_object_get_array_member (step, "deals"), 0);
+  g_assert_cmpstr (json_object_get_string_member (deal, "id"), ==, m1);
+  g_assert_cmpstr (json_object_get_string_member (deal, "owner"), ==, "Morgan Reyes");
+  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (deal, "then"), "amount"), ==, "4000.00");
+  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (deal, "now"), "amount"), ==, "4500.00");
+  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (deal, "effect"), "best_case"), ==, "500.00");
+
+  cli (c, &text, (const char * const[]) { "forecast", "changes", "--period", "2026-Q4", "--user", "morgan",
+                                           "--since", today, NULL });
+  g_assert_cmpint (text.status, ==, 0);
+  g_assert_nonnull (strstr (text.out, "Amount changes (1)"));
+
+  cli (c, &bad, (const char * const[]) { "forecast", "changes", "--period", "2026-Q4", "--user", "morgan",
+                                          "--since", "yesterday", NULL });
+  g_assert_cmpint (bad.status, ==, 2);
+  g_assert_nonnull (strstr (bad.err, "yesterday"));
+  cli (c, &missing, (const char * const[]) { "forecast", "changes", "--period", "2026-Q4", "--user", "morgan", NULL });
+  g_assert_cmpint (missing.status, ==, 2);
+  g_assert_nonnull (strstr (missing.err, "--since"));
+}
+
+/* Riley's own deals of 2026-Q4 from company_with_deals, by close date:
+ * r1 10-05 won 10000.00; r3 10-14 best case 8000 USD at 0.90 = 7200.00;
+ * r4 10-15 pipeline 5000 USD at 0.95 = 4750.00; r5 11-01 lost 99999.00
+ * and r6 11-01 omitted 7777.00; r8 11-10 commit 1000 GBP ÷ 0.80 =
+ * 1250.00; r10 11-11 CHF, no rate; r2 12-31 commit 20000.00. Not r7
+ * (2027-01-01) nor r9 (2026-09-30). */
+static void
+test_deals (void)
+{
+  g_autoptr(Company) c = company_with_deals ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) deals = NULL;
+  static const struct { const char *close, *category; gint64 amount; gboolean converted; } expected[] = {
+    { "2026-10-05", "closed", 1000000, TRUE },
+    { "2026-10-14", "best_case", 720000, TRUE },
+    { "2026-10-15", "pipeline", 475000, TRUE },
+    { "2026-11-01", NULL, 0, TRUE },  /* r5 and r6, in id order */
+    { "2026-11-01", NULL, 0, TRUE },
+    { "2026-11-10", "commit", 125000, TRUE },
+    { "2026-11-11", "pipeline", 0, FALSE },
+    { "2026-12-31", "commit", 2000000, TRUE },
+  };
+  gboolean seen_lost = FALSE, seen_omitted = FALSE;
+  CrmPeriod period;
+
+  g_assert_true (crm_period_parse ("2026-Q4", 1, &period, NULL));
+  deals = crm_forecast_dup_deals (c->store, &period, c->riley, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (deals->len, ==, G_N_ELEMENTS (expected));
+  for (guint i = 0; i < deals->len; i++)
+    {
+      const CrmForecastDeal *deal = g_ptr_array_index (deals, i);
+
+      g_assert_cmpstr (deal->close, ==, expected[i].close);
+      g_assert_cmpstr (deal->name, ==, "Deal");
+      if (expected[i].category == NULL)
+        {
+          seen_lost |= g_str_equal (deal->category, "lost") && deal->amount == 9999900;
+          seen_omitted |= g_str_equal (deal->category, "omitted") && deal->amount == 777700;
+          continue;
+        }
+      g_assert_cmpstr (deal->category, ==, expected[i].category);
+      g_assert_cmpint (deal->converted, ==, expected[i].converted);
+      if (deal->converted)
+        g_assert_cmpint (deal->amount, ==, expected[i].amount);
+    }
+  g_assert_true (seen_lost && seen_omitted);
+
+  g_assert_null (crm_forecast_dup_deals (c->store, &period, "no-such-user", &error));
+  g_assert_error (error, CRM_FORECAST_ERROR, CRM_FORECAST_ERROR_UNKNOWN_USER);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1073,6 +1540,12 @@ main (int    argc,
   g_test_add_func ("/forecast/cli/bad-period", test_cli_bad_period);
   g_test_add_func ("/forecast/cli/unknown-user", test_cli_unknown_user);
   g_test_add_func ("/forecast/cli/adjust-submit", test_cli_adjust_submit);
+  g_test_add_func ("/forecast/deals", test_deals);
+  g_test_add_func ("/forecast/snapshot/deltas", test_snapshot_deltas);
+  g_test_add_func ("/forecast/changes/waterfall", test_changes_waterfall);
+  g_test_add_func ("/forecast/changes/baseline", test_changes_baseline);
+  g_test_add_func ("/forecast/changes/fiscal-february", test_changes_fiscal_february);
+  g_test_add_func ("/forecast/cli/changes", test_cli_changes);
 
   return g_test_run ();
 }

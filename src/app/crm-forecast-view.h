@@ -1,4 +1,4 @@
-/* crm-forecast-view.h: quotas against deals won, per rep and period
+/* crm-forecast-view.h: the team forecast, its adjustments and what changed
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -8,6 +8,7 @@
 #include <adwaita.h>
 
 #include "crm-context.h"
+#include "crm-forecast.h"
 
 G_BEGIN_DECLS
 
@@ -15,13 +16,15 @@ G_BEGIN_DECLS
 
 G_DECLARE_FINAL_TYPE (CrmForecastView, crm_forecast_view, CRM, FORECAST_VIEW, GtkWidget)
 
-void        crm_forecast_view_set_context (CrmForecastView *self,
-                                           CrmContext      *context);
-/* The quotas (CrmRecord) */
-GListModel *crm_forecast_view_get_model   (CrmForecastView *self);
-/* What the deals won against @quota add up to, in its currency; -1 when
- * they could not be converted */
-gint64      crm_forecast_view_get_won     (CrmForecastView *self,
-                                           CrmRecord       *quota);
+void         crm_forecast_view_set_context   (CrmForecastView *self,
+                                              CrmContext      *context);
+/* The forecast shown, as crm_forecast_compute() made it; %NULL before a
+ * signed-in profile */
+CrmForecast *crm_forecast_view_get_forecast  (CrmForecastView *self);
+/* Drills into @user_id's forecast (someone below the one shown) */
+void         crm_forecast_view_show_user     (CrmForecastView *self,
+                                              const char      *user_id);
+/* Computes again now, rather than at the next idle */
+void         crm_forecast_view_reload        (CrmForecastView *self);
 
 G_END_DECLS

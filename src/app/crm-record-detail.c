@@ -262,6 +262,7 @@ add_fields (CrmRecordDetail *self,
         case CRM_FIELD_CURRENCY:
         case CRM_FIELD_CONTACT_POINTS:
         case CRM_FIELD_QUOTE_LINES:
+        case CRM_FIELD_PRICES:
         default:
           text = crm_format_value (value);
           break;

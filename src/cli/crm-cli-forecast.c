@@ -5,12 +5,18 @@
  *   crm-cli forecast submit [--period P]
  *   crm-cli forecast history [--period P] [--user NAME] [--json]
  *   crm-cli forecast revert ADJUSTMENT-ID
+ *   crm-cli forecast changes [--period P] --since DATE [--user NAME] [--json]
+ *   crm-cli forecast snapshot [--json]
  *
  * "Me" is the user this profile is signed in as (`crm-cli login` keeps
  * their id in the profile): the forecast shown without --user, the author
  * of adjustments and reverts, and whoever submits. Without a sign-in,
  * showing a forecast needs --user, and changing one is refused.
  * The period defaults to the current fiscal quarter.
+ *
+ * Showing a forecast or what changed first takes the day's snapshot of
+ * the deals when none was taken today (crm-cli sync takes one too);
+ * `forecast snapshot` takes one whenever asked.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -24,6 +30,7 @@
 #include "crm-cli-forecast.h"
 #include "crm-decimal.h"
 #include "crm-forecast.h"
+#include "crm-money.h"
 #include "crm-store.h"
 
 #define EXIT_USAGE 2
@@ -35,6 +42,7 @@ static struct
   char     *commit;
   char     *best_case;
   char     *note;
+  char     *since;
   gboolean  json;
 } forecast_options;
 
@@ -49,6 +57,8 @@ static const GOptionEntry entries[] = {
     N_("adjust: the Best Case figure to set"), N_("AMOUNT") },
   { "note", 0, 0, G_OPTION_ARG_STRING, &forecast_options.note,
     N_("adjust: why, up to 255 characters"), N_("TEXT") },
+  { "since", 0, 0, G_OPTION_ARG_STRING, &forecast_options.since,
+    N_("changes: compare with the snapshot of this day (YYYY-MM-DD)"), N_("DATE") },
   { "json", 0, 0, G_OPTION_ARG_NONE, &forecast_options.json, N_("Print JSON"), NULL },
   { NULL }
 };
@@ -273,6 +283,118 @@ print_table (CrmStore    *store,
   print_submission (store, forecast, forecast->user_id, forecast->user_name);
 }
 
+/* The day's snapshot; a store that cannot take one still shows the
+ * forecast, with a warning */
+static void
+take_daily_snapshot (CrmStore *store)
+{
+  g_autoptr(GError) error = NULL;
+  CrmForecastSnapshot snapshot;
+
+  if (!crm_forecast_snapshot (store, NULL, TRUE, &snapshot, &error))
+    g_printerr (_("crm-cli: warning: cannot take today’s forecast snapshot: %s\n"), error->message);
+}
+
+static char *
+format_figure (CrmForecastChanges *changes,
+               gint64              minor,
+               gboolean            sign)
+{
+  CrmMoney money;
+  g_autofree char *text = NULL;
+
+  crm_money_init (&money, minor, changes->currency);
+  text = crm_money_format (&money);
+  return sign && minor >= 0 ? g_strconcat ("+", text, NULL) : g_steal_pointer (&text);
+}
+
+static void
+print_figures (CrmForecastChanges       *changes,
+               const char               *label,
+               const CrmForecastFigures *figures,
+               gboolean                  sign)
+{
+  g_autoptr(GString) line = g_string_new (NULL);
+  const gint64 values[] = { figures->closed, figures->commit, figures->best_case, figures->pipeline };
+
+  append_cell (line, label, 28, TRUE);
+  for (guint i = 0; i < G_N_ELEMENTS (values); i++)
+    {
+      g_autofree char *text = format_figure (changes, values[i], sign);
+      append_cell (line, text, 14, FALSE);
+    }
+  g_strchomp (line->str);
+  g_print ("%s\n", line->str);
+}
+
+static void
+print_side (CrmForecastChanges *changes,
+            GString            *line,
+            gboolean            present,
+            const char         *close,
+            const char         *category,
+            gint64              amount)
+{
+  g_autofree char *text = NULL;
+
+  if (!present)
+    {
+      g_string_append (line, "—");
+      return;
+    }
+  text = format_figure (changes, amount, FALSE);
+  g_string_append_printf (line, "%s %s, %s", text, category, close);
+}
+
+static void
+print_changes (CrmForecastChanges *changes)
+{
+  static const char * const titles[] = {
+    N_("New deals"), N_("Pulled in"), N_("Won"), N_("Lost"), N_("Slipped out"),
+    N_("Removed"), N_("Amount changes"), N_("Category changes"),
+  };
+  g_autoptr(GString) header = g_string_new (NULL);
+  static const char * const columns[] = { N_("Closed"), N_("Commit"), N_("Best case"), N_("Pipeline") };
+
+  G_STATIC_ASSERT (G_N_ELEMENTS (titles) == CRM_FORECAST_N_STEPS);
+  g_print (_("What changed in %s for %s since %s (snapshot taken %s), in %s\n\n"),
+           changes->period.name, changes->user_name, changes->since, changes->baseline.taken_at,
+           changes->currency);
+  append_cell (header, "", 28, TRUE);
+  for (guint i = 0; i < G_N_ELEMENTS (columns); i++)
+    append_cell (header, _(columns[i]), 14, FALSE);
+  g_strchomp (header->str);
+  g_print ("%s\n", header->str);
+
+  print_figures (changes, _("Then"), &changes->start, FALSE);
+  for (guint k = 0; k < CRM_FORECAST_N_STEPS; k++)
+    {
+      const CrmForecastStep *step = &changes->steps[k];
+      g_autofree char *label = NULL;
+
+      if (step->deals->len == 0)
+        continue;
+      label = g_strdup_printf ("%s (%u)", _(titles[k]), step->deals->len);
+      print_figures (changes, label, &step->effect, TRUE);
+      for (guint i = 0; i < step->deals->len; i++)
+        {
+          const CrmForecastDealChange *deal = g_ptr_array_index (step->deals, i);
+          g_autoptr(GString) line = g_string_new ("    ");
+
+          g_string_append_printf (line, "%s (%s): ", deal->name ? deal->name : deal->id,
+                                  deal->owner_name ? deal->owner_name : "?");
+          print_side (changes, line, deal->had_then, deal->then_close, deal->then_category, deal->then_amount);
+          g_string_append (line, " → ");
+          print_side (changes, line, deal->has_now, deal->now_close, deal->now_category, deal->now_amount);
+          g_print ("%s\n", line->str);
+        }
+    }
+  print_figures (changes, _("Now"), &changes->end, FALSE);
+  if (changes->n_unconverted)
+    g_printerr (_("crm-cli: %u deal(s) left out: no exchange rate into %s on or before their date\n"),
+                changes->n_unconverted, changes->currency);
+}
+
 /* Subcommands *********************************************************/
 
 static int
@@ -284,8 +406,10 @@ run_show (CrmStore *store)
   CrmPeriod period;
 
   if (!resolve_period (store, &period, &error) ||
-      !(user_id = resolve_user (store, &error)) ||
-      !(forecast = crm_forecast_compute (store, &period, user_id, &error)))
+      !(user_id = resolve_user (store, &error)))
+    return fail_error (error);
+  take_daily_snapshot (store);
+  if (!(forecast = crm_forecast_compute (store, &period, user_id, &error)))
     return fail_error (error);
 
   if (forecast_options.json)
@@ -416,6 +540,56 @@ run_history (CrmStore *store)
 }
 
 static int
+run_changes (CrmStore *store)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CrmForecastChanges) changes = NULL;
+  g_autofree char *user_id = NULL;
+  CrmPeriod period;
+
+  if (forecast_options.since == NULL)
+    return fail (EXIT_USAGE, _("changes needs --since DATE, the day to compare with, e.g. --since 2026-11-23"));
+  if (!resolve_period (store, &period, &error) ||
+      !(user_id = resolve_user (store, &error)))
+    return fail_error (error);
+  take_daily_snapshot (store);
+  if (!(changes = crm_forecast_changes (store, &period, user_id, forecast_options.since, &error)))
+    return fail_error (error);
+
+  if (forecast_options.json)
+    {
+      g_autoptr(JsonNode) node = crm_forecast_changes_to_json (changes);
+
+      print_json (node);
+      if (changes->n_unconverted)
+        g_printerr (_("crm-cli: %u deal(s) left out: no exchange rate into %s on or before their date\n"),
+                    changes->n_unconverted, changes->currency);
+    }
+  else
+    print_changes (changes);
+  return 0;
+}
+
+static int
+run_snapshot (CrmStore *store)
+{
+  g_autoptr(GError) error = NULL;
+  CrmForecastSnapshot snapshot;
+
+  if (forecast_options.period || forecast_options.user)
+    return fail (EXIT_USAGE, _("snapshot records every deal; it takes no --period or --user"));
+  if (!crm_forecast_snapshot (store, NULL, FALSE, &snapshot, &error))
+    return fail_error (error);
+  if (forecast_options.json)
+    g_print ("{\"taken_at\": \"%s\", \"taken_on\": \"%s\", \"deals\": %u, \"changed\": %u}\n",
+             snapshot.taken_at, snapshot.taken_on, snapshot.deals, snapshot.changed);
+  else
+    g_print (_("Took a forecast snapshot of %u deal(s) at %s; %u changed since the last one\n"),
+             snapshot.deals, snapshot.taken_at, snapshot.changed);
+  return 0;
+}
+
+static int
 run_revert (CrmStore   *store,
             const char *id)
 {
@@ -443,8 +617,10 @@ run (const char  *data_dir,
   const char *sub = argc > 0 ? argv[0] : NULL;
   int expected = g_strcmp0 (sub, "revert") == 0 ? 2 : sub ? 1 : 0;
 
-  if (sub && !g_strv_contains ((const char * const[]) { "adjust", "submit", "history", "revert", NULL }, sub))
-    return fail (EXIT_USAGE, _("Unknown forecast command “%s”; use adjust, submit, history or revert"), sub);
+  if (sub && !g_strv_contains ((const char * const[]) { "adjust", "submit", "history", "revert",
+                                                        "changes", "snapshot", NULL }, sub))
+    return fail (EXIT_USAGE, _("Unknown forecast command “%s”; use adjust, submit, history, revert, "
+                               "changes or snapshot"), sub);
   if (argc != expected)
     return fail (EXIT_USAGE, g_strcmp0 (sub, "revert") == 0
                              ? _("forecast revert needs one adjustment id")
@@ -454,6 +630,8 @@ run (const char  *data_dir,
   if ((forecast_options.commit || forecast_options.best_case || forecast_options.note) &&
       g_strcmp0 (sub, "adjust") != 0)
     return fail (EXIT_USAGE, _("--commit, --best-case and --note go with “forecast adjust”"));
+  if (forecast_options.since && g_strcmp0 (sub, "changes") != 0)
+    return fail (EXIT_USAGE, _("--since goes with “forecast changes”"));
 
   if (!(path = crm_store_dup_profile_path (data_dir, profile ? profile : "default", &error)) ||
       !(store = crm_store_open (path, &error)))
@@ -467,6 +645,10 @@ run (const char  *data_dir,
     return run_submit (store);
   if (g_str_equal (sub, "history"))
     return run_history (store);
+  if (g_str_equal (sub, "changes"))
+    return run_changes (store);
+  if (g_str_equal (sub, "snapshot"))
+    return run_snapshot (store);
   return run_revert (store, argv[1]);
 }
 
@@ -491,5 +673,6 @@ crm_cli_forecast_run (const char  *data_dir,
   g_clear_pointer (&forecast_options.commit, g_free);
   g_clear_pointer (&forecast_options.best_case, g_free);
   g_clear_pointer (&forecast_options.note, g_free);
+  g_clear_pointer (&forecast_options.since, g_free);
   return status;
 }

@@ -18,7 +18,9 @@
 #include <stdio.h>
 #include <unistd.h>
 
+#include "crm-cli-contacts.h"
 #include "crm-cli-forecast.h"
+#include "crm-cli-quote.h"
 #include "crm-credentials.h"
 #include "crm-demo.h"
 #include "crm-http.h"
@@ -27,6 +29,7 @@
 #include "crm-profile.h"
 #include "crm-quote.h"
 #include "crm-quote-pdf.h"
+#include "crm-quote-record.h"
 #include "crm-store.h"
 #include "crm-sync.h"
 #include "crm-terminal.h"
@@ -750,6 +753,22 @@ run_forecast (Options  *opts,
   return crm_cli_forecast_run (opts->data_dir, opts->profile, argc, argv);
 }
 
+static int
+run_import (Options  *opts,
+            int       argc,
+            char    **argv)
+{
+  return crm_cli_contacts_import_run (opts->data_dir, opts->profile, argc, argv);
+}
+
+static int
+run_export (Options  *opts,
+            int       argc,
+            char    **argv)
+{
+  return crm_cli_contacts_export_run (opts->data_dir, opts->profile, argc, argv);
+}
+
 /* All of FILE, or of standard input for "-" */
 static gboolean
 read_input (const char  *path,
@@ -875,8 +894,14 @@ quote_pdf (Options  *opts,
     return fail_error (error);
   if (!quote_settings (store, &rounding, &mode, &error))
     return fail (1, "%s", error->message);
-  if (!(quote = crm_quote_new_from_record (record, rounding, mode, &error)) ||
-      !(totals = crm_quote_compute (quote, &error)))
+  if (!(quote = crm_quote_new_for_record (record, &error)))
+    return fail (1, _("Quote %s cannot be computed: %s"), argv[1], error->message);
+  /* A quote from before quotes kept their rounding and tax mode */
+  if (crm_record_get_string (record, "rounding") == NULL)
+    crm_quote_set_rounding (quote, rounding);
+  if (crm_record_get_string (record, "tax_mode") == NULL)
+    crm_quote_set_tax_mode (quote, mode);
+  if (!(totals = crm_quote_compute (quote, &error)))
     return fail (1, _("Quote %s cannot be computed: %s"), argv[1], error->message);
 
   company_name = crm_store_dup_setting (store, "company_name");
@@ -917,7 +942,10 @@ run_quote (Options  *opts,
     return quote_totals (opts, argc, argv);
   if (argc >= 1 && g_str_equal (argv[0], "pdf"))
     return quote_pdf (opts, argc, argv);
-  return fail (EXIT_USAGE, _("quote needs totals FILE.json or pdf ID OUT.pdf, e.g. crm-cli quote totals quote.json"));
+  if (argc >= 1 && crm_cli_quote_handles (argv[0]))
+    return crm_cli_quote_run (opts->data_dir, opts->profile, opts->explain, argc, argv);
+  return fail (EXIT_USAGE, _("quote needs totals FILE.json or pdf ID OUT.pdf, or create, add-line, remove-line, "
+                             "move-line, send, accept, reject, revise, show or list, e.g. crm-cli quote totals quote.json"));
 }
 
 static const Command commands[] = {
@@ -930,6 +958,8 @@ static const Command commands[] = {
   { "fields", "ENTITY", N_("Describe the fields of an entity"), run_fields },
   { "outbox", "[retry|discard MUTATION_ID]", N_("Show the changes waiting to be sent; send a refused one again or discard it"), run_outbox },
   { "demo", "", N_("Fill the profile with a sample company"), run_demo },
+  { "import", "FILE.vcf|FILE.csv", N_("Import contacts from vCard or CSV (see --help)"), run_import },
+  { "export", "contacts FILE.vcf|FILE.csv", N_("Write every contact to a vCard or CSV file"), run_export },
   { "login", "--server URL --user NAME", N_("Log in to a server; the password is read from the terminal or stdin"), run_login },
   { "logout", "", N_("Remove this profile’s sign-in from the keyring"), run_logout },
   { "sync", "", N_("Send local changes and fetch the server’s, once"), run_sync },
@@ -989,7 +1019,20 @@ command_entries (const Command *command)
   if (g_str_equal (command->name, "resolve"))
     g_array_append_val (entries, keep);
   if (g_str_equal (command->name, "quote"))
-    g_array_append_val (entries, explain);
+    {
+      const GOptionEntry *quote = crm_cli_quote_entries ();
+
+      g_array_append_val (entries, explain);
+      for (guint i = 0; quote[i].long_name; i++)
+        g_array_append_val (entries, quote[i]);
+    }
+  if (g_str_equal (command->name, "import") || g_str_equal (command->name, "export"))
+    {
+      const GOptionEntry *contacts = crm_cli_contacts_entries (g_str_equal (command->name, "import"));
+
+      for (guint i = 0; contacts[i].long_name; i++)
+        g_array_append_val (entries, contacts[i]);
+    }
   if (g_str_equal (command->name, "forecast"))
     {
       const GOptionEntry *forecast = crm_cli_forecast_entries ();

@@ -15,6 +15,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "crm-demo.h"
+#include "crm-quote-record.h"
 #include "crm-store-private.h"
 
 #define DEMO_SEED 20261123
@@ -91,24 +92,39 @@ static const char * const next_steps[] = {
   "Follow up after trial", "Confirm decision date",
 };
 
+/* Prices in EUR, with the list prices in USD and GBP beside them */
 static const struct {
   const char *sku;
   const char *name;
   const char *unit;
   const char *price;
+  const char *prices;
+  const char *description;
 } products[] = {
-  { "CRM-SEAT", "Crm seat licence (annual)", "seat", "240.00" },
-  { "CRM-SEAT-PRO", "Crm Pro seat licence (annual)", "seat", "480.00" },
-  { "CRM-SSO", "Single sign-on add-on", "year", "1200.00" },
-  { "CRM-API", "API access add-on", "year", "900.00" },
-  { "SUP-STD", "Standard support", "year", "1500.00" },
-  { "SUP-PREM", "Premium support, 24/7", "year", "4800.00" },
-  { "SRV-ONB", "Onboarding workshop", "day", "1100.00" },
-  { "SRV-TRN", "User training", "day", "950.00" },
-  { "SRV-MIG", "Data migration", "hour", "145.50" },
-  { "SRV-INT", "Integration consulting", "hour", "165.00" },
-  { "HW-TAB", "Field sales tablet", "piece", "389.90" },
-  { "CRM-STOR", "Extra storage, 100 GB", "month", "19.99" },
+  { "CRM-SEAT", "Crm seat licence (annual)", "seat", "240.00", "{\"USD\":\"260.00\",\"GBP\":\"205.00\"}",
+    "One named user, every feature of Crm, updates included, billed yearly." },
+  { "CRM-SEAT-PRO", "Crm Pro seat licence (annual)", "seat", "480.00", "{\"USD\":\"520.00\",\"GBP\":\"410.00\"}",
+    "A named user with forecasting, quotes and territory management." },
+  { "CRM-SSO", "Single sign-on add-on", "year", "1200.00", "{\"USD\":\"1300.00\",\"GBP\":\"1025.00\"}",
+    "SAML and OpenID Connect sign-in for the whole company." },
+  { "CRM-API", "API access add-on", "year", "900.00", "{\"USD\":\"975.00\",\"GBP\":\"770.00\"}",
+    "REST API access for integrations, 100,000 calls a day." },
+  { "SUP-STD", "Standard support", "year", "1500.00", "{\"USD\":\"1625.00\",\"GBP\":\"1280.00\"}",
+    "E-mail support on working days, answer within one business day." },
+  { "SUP-PREM", "Premium support, 24/7", "year", "4800.00", "{\"USD\":\"5200.00\",\"GBP\":\"4100.00\"}",
+    "Phone and e-mail support around the clock, answer within one hour." },
+  { "SRV-ONB", "Onboarding workshop", "day", "1100.00", "{\"USD\":\"1190.00\",\"GBP\":\"940.00\"}",
+    "A day on site setting up the pipeline, stages and imports with your team." },
+  { "SRV-TRN", "User training", "day", "950.00", "{\"USD\":\"1030.00\",\"GBP\":\"810.00\"}",
+    "Hands-on training for up to twelve users." },
+  { "SRV-MIG", "Data migration", "hour", "145.50", "{\"USD\":\"158.00\",\"GBP\":\"124.50\"}",
+    "Moving accounts, contacts and deals from the system you replace." },
+  { "SRV-INT", "Integration consulting", "hour", "165.00", "{\"USD\":\"179.00\",\"GBP\":\"141.00\"}",
+    "Connecting Crm to your ERP, mail and telephony." },
+  { "HW-TAB", "Field sales tablet", "piece", "389.90", "{\"USD\":\"422.00\",\"GBP\":\"333.00\"}",
+    "A rugged 10-inch tablet with Crm set up, for reps on the road." },
+  { "CRM-STOR", "Extra storage, 100 GB", "month", "19.99", "{\"USD\":\"21.99\",\"GBP\":\"16.99\"}",
+    "More room for attachments and documents." },
 };
 
 #define PICK(array) (array[g_rand_int_range (seeder->rand, 0, G_N_ELEMENTS (array))])
@@ -288,9 +304,11 @@ seed_reference_data (Seeder  *seeder,
       set_text (r, "sku", products[i].sku);
       set_text (r, "name", products[i].name);
       set_text (r, "unit", products[i].unit);
+      set_text (r, "description", products[i].description);
       set_text (r, "unit_price", products[i].price);
       set_text (r, "currency", "EUR");
       set_text (r, "tax_rate", "19");
+      set_json (r, "prices", products[i].prices);
       if (!save (seeder, r, seeder->products, error))
         return FALSE;
     }
@@ -547,7 +565,11 @@ seed_opportunities (Seeder            *seeder,
           set_text (q, "terms", "30 days net");
           set_json (q, "lines", lines->str);
           set_text (q, "shipping", "0");
-          if (!save (seeder, q, NULL, error))
+          set_text (q, "tax_mode", "document");
+          set_text (q, "rounding", "half-up");
+          if (!crm_record_validate (q, error) ||
+              !crm_quote_record_compute (q, error) ||
+              !save (seeder, q, NULL, error))
             return FALSE;
         }
     }

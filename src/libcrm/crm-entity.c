@@ -29,6 +29,8 @@ static const char * const activity_kinds[] = { "call", "meeting", "task", "note"
 static const char * const quote_statuses[] = {
   "draft", "sent", "accepted", "rejected", "expired", NULL
 };
+static const char * const quote_tax_modes[] = { "document", "per-line", NULL };
+static const char * const quote_roundings[] = { "half-up", "half-even", "down", NULL };
 
 #define TEXT(n, len)        { n, CRM_FIELD_TEXT, 0, len, 0, 0, NULL, NULL, NULL }
 #define TEXT_REQ(n, len)    { n, CRM_FIELD_TEXT, CRM_FIELD_FLAG_REQUIRED, len, 0, 0, NULL, NULL, NULL }
@@ -48,6 +50,7 @@ static const char * const quote_statuses[] = {
 #define CURRENCY_REQ(n)     { n, CRM_FIELD_CURRENCY, CRM_FIELD_FLAG_REQUIRED, 0, 0, 0, NULL, NULL, NULL }
 #define CONTACT_POINTS(n)   { n, CRM_FIELD_CONTACT_POINTS, 0, 0, 0, 0, NULL, NULL, "[]" }
 #define QUOTE_LINES(n)      { n, CRM_FIELD_QUOTE_LINES, 0, 0, 0, 0, NULL, NULL, "[]" }
+#define PRICES(n)           { n, CRM_FIELD_PRICES, 0, 0, 0, 0, NULL, NULL, "{}" }
 
 static const CrmField user_fields[] = {
   TEXT_REQ ("name", 200),
@@ -121,6 +124,8 @@ static const CrmField product_fields[] = {
   DECIMAL_REQ ("unit_price", 4, G_MININT64, G_MAXINT64),
   CURRENCY_REQ ("currency"),
   DECIMAL ("tax_rate", 4, 0, 1000000),
+  /* The prices in other currencies than unit_price's: {"USD": "260.00"} */
+  PRICES ("prices"),
 };
 
 static const CrmField quote_fields[] = {
@@ -139,6 +144,19 @@ static const CrmField quote_fields[] = {
   MONEY ("discount_amount", "currency", NULL),
   MONEY ("shipping", "currency", "\"0\""),
   DECIMAL ("shipping_tax_rate", 4, 0, 1000000),
+  /* How the totals are computed: the company's choice when the quote
+   * was made (NULL: document and half-up), kept so the server computes
+   * the same way */
+  ENUM ("tax_mode", quote_tax_modes, NULL),
+  ENUM ("rounding", quote_roundings, NULL),
+  /* What the quote engine makes of the lines (crm-quote-record.c);
+   * "shipping" above is both the input and the total's shipping */
+  MONEY ("subtotal", "currency", NULL),
+  MONEY ("discount", "currency", NULL),
+  MONEY ("tax", "currency", NULL),
+  MONEY ("total", "currency", NULL),
+  /* The revision this one was revised from */
+  REF ("previous_id", "quotes"),
 };
 
 static const CrmField quota_fields[] = {
@@ -182,7 +200,7 @@ static const CrmEntity entities[] = {
   ENTITY ("stages", "position", "name", FALSE, stage_fields),
   ENTITY ("opportunities", "expected_close_date, name", "name", TRUE, opportunity_fields),
   ENTITY ("activities", "due_at", "subject", FALSE, activity_fields),
-  ENTITY ("products", "sku", "name", FALSE, product_fields),
+  ENTITY ("products", "sku", "name", TRUE, product_fields),
   ENTITY ("quotes", "number, revision", "number", FALSE, quote_fields),
   ENTITY ("quotas", "period", "period", FALSE, quota_fields),
   ENTITY ("forecast_adjustments", "created_at", "period", FALSE, forecast_adjustment_fields),
@@ -466,6 +484,114 @@ normalize_quote_lines (const CrmField  *field,
   return json_builder_get_root (builder);
 }
 
+static int
+compare_strings (gconstpointer a,
+                 gconstpointer b)
+{
+  return strcmp (*(const char * const *) a, *(const char * const *) b);
+}
+
+/* {"USD": "260.00", …}: each member an ISO 4217 code and an amount in
+ * that currency's minor digits, kept in code order. */
+static JsonNode *
+normalize_prices (const CrmField  *field,
+                  JsonNode        *value,
+                  GError         **error)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(GPtrArray) codes = NULL;
+  JsonObject *object;
+  g_autoptr(GList) members = NULL;
+
+  if (!JSON_NODE_HOLDS_OBJECT (value))
+    {
+      set_invalid (error, field->name, _("expected prices by currency, such as {\"USD\": \"260.00\"}"));
+      return NULL;
+    }
+  object = json_node_get_object (value);
+  members = json_object_get_members (object);
+  codes = g_ptr_array_new ();
+  for (const GList *l = members; l; l = l->next)
+    g_ptr_array_add (codes, l->data);
+  g_ptr_array_sort (codes, compare_strings);
+
+  json_builder_begin_object (builder);
+  for (guint i = 0; i < codes->len; i++)
+    {
+      const char *code = g_ptr_array_index (codes, i);
+      const char *text = node_string (json_object_get_member (object, code));
+      g_autoptr(GError) local_error = NULL;
+      g_autofree char *canonical = NULL;
+      CrmMoney money;
+
+      if (!crm_currency_is_valid (code))
+        {
+          g_autofree char *msg = g_strdup_printf (_("“%s” is not an ISO 4217 currency code such as EUR or USD"), code);
+          set_invalid (error, field->name, msg);
+          return NULL;
+        }
+      if (text == NULL || !crm_money_parse (text, code, &money, &local_error))
+        {
+          g_autofree char *msg = g_strdup_printf (_("%s: %s"), code,
+                                                  local_error ? local_error->message
+                                                              : _("expected an amount as a decimal string"));
+          set_invalid (error, field->name, msg);
+          return NULL;
+        }
+      canonical = crm_money_format (&money);
+      json_builder_set_member_name (builder, code);
+      json_builder_add_string_value (builder, canonical);
+    }
+  json_builder_end_object (builder);
+
+  return json_builder_get_root (builder);
+}
+
+/* "USD:260.00,GBP:210" or a JSON object */
+static JsonNode *
+parse_prices_text (const CrmField  *field,
+                   const char      *text,
+                   GError         **error)
+{
+  g_autoptr(JsonObject) object = json_object_new ();
+  g_auto(GStrv) items = NULL;
+  g_autoptr(JsonNode) node = NULL;
+
+  if (*text == '{')
+    {
+      g_autoptr(JsonParser) parser = json_parser_new ();
+      g_autoptr(GError) local_error = NULL;
+
+      if (!json_parser_load_from_data (parser, text, -1, &local_error))
+        {
+          g_autofree char *msg = g_strdup_printf (_("not valid JSON: %s"), local_error->message);
+          set_invalid (error, field->name, msg);
+          return NULL;
+        }
+      return normalize_prices (field, json_parser_get_root (parser), error);
+    }
+
+  items = g_strsplit (text, ",", -1);
+  for (guint i = 0; items[i]; i++)
+    {
+      char *item = g_strstrip (items[i]);
+      char *colon = strchr (item, ':');
+
+      if (*item == '\0')
+        continue;
+      if (colon == NULL)
+        {
+          g_autofree char *msg = g_strdup_printf (_("“%s” is not a price like USD:260.00"), item);
+          set_invalid (error, field->name, msg);
+          return NULL;
+        }
+      *colon = '\0';
+      json_object_set_string_member (object, g_strstrip (item), g_strstrip (colon + 1));
+    }
+  node = json_node_init_object (json_node_alloc (), object);
+  return normalize_prices (field, node, error);
+}
+
 /* Public API **********************************************************/
 
 const CrmEntity *
@@ -574,6 +700,7 @@ crm_field_type_to_string (CrmFieldType type)
     case CRM_FIELD_CURRENCY: return "currency";
     case CRM_FIELD_CONTACT_POINTS: return "contact points";
     case CRM_FIELD_QUOTE_LINES: return "quote lines";
+    case CRM_FIELD_PRICES: return "prices";
     default: g_assert_not_reached ();
     }
 }
@@ -596,6 +723,7 @@ crm_field_stores_integer (const CrmField *field)
     case CRM_FIELD_CURRENCY:
     case CRM_FIELD_CONTACT_POINTS:
     case CRM_FIELD_QUOTE_LINES:
+    case CRM_FIELD_PRICES:
     default:
       return FALSE;
     }
@@ -605,7 +733,8 @@ gboolean
 crm_field_stores_json (const CrmField *field)
 {
   return field->type == CRM_FIELD_CONTACT_POINTS ||
-         field->type == CRM_FIELD_QUOTE_LINES;
+         field->type == CRM_FIELD_QUOTE_LINES ||
+         field->type == CRM_FIELD_PRICES;
 }
 
 static JsonNode *
@@ -707,6 +836,9 @@ crm_field_parse_text (const CrmField  *field,
           return json_node_copy (json_parser_get_root (parser));
         }
       return parse_contact_points_text (field, text, error);
+
+    case CRM_FIELD_PRICES:
+      return parse_prices_text (field, text, error);
 
     case CRM_FIELD_TEXT:
     case CRM_FIELD_ENUM:
@@ -922,6 +1054,9 @@ crm_field_normalize (const CrmField  *field,
     case CRM_FIELD_QUOTE_LINES:
       return normalize_quote_lines (field, value, error);
 
+    case CRM_FIELD_PRICES:
+      return normalize_prices (field, value, error);
+
     default:
       g_assert_not_reached ();
     }
@@ -969,6 +1104,7 @@ crm_field_to_sql_integer (const CrmField  *field,
     case CRM_FIELD_CURRENCY:
     case CRM_FIELD_CONTACT_POINTS:
     case CRM_FIELD_QUOTE_LINES:
+    case CRM_FIELD_PRICES:
     default:
       g_assert_not_reached ();
     }
@@ -1010,6 +1146,7 @@ crm_field_from_sql_integer (const CrmField *field,
     case CRM_FIELD_CURRENCY:
     case CRM_FIELD_CONTACT_POINTS:
     case CRM_FIELD_QUOTE_LINES:
+    case CRM_FIELD_PRICES:
     default:
       g_assert_not_reached ();
     }

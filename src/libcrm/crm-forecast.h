@@ -20,6 +20,7 @@ typedef enum
   CRM_FORECAST_ERROR_NOT_ALLOWED,
   CRM_FORECAST_ERROR_INVALID,
   CRM_FORECAST_ERROR_OVERFLOW,
+  CRM_FORECAST_ERROR_NO_SNAPSHOT,
 } CrmForecastError;
 
 /* The company settings the forecast reads (crm_store_set_setting) */
@@ -139,6 +140,123 @@ JsonObject  *crm_forecast_dup_submission    (CrmStore        *store,
                                              const char      *user_id,
                                              GError         **error);
 
+/* A person's own deal of a period, as the forecast counts it */
+typedef struct
+{
+  char       *id;
+  char       *name;
+  char        close[11];
+  const char *category;   /* closed, commit, best_case, pipeline, omitted, lost */
+  gint64      amount;     /* minor units of the company currency */
+  gboolean    converted;  /* FALSE: no rate into the company currency */
+} CrmForecastDeal;
+
+/* @user_id's own deals closing in @period, every category, by close date
+ * then name: CrmForecastDeal*, freed with the array */
+GPtrArray   *crm_forecast_dup_deals         (CrmStore        *store,
+                                             const CrmPeriod *period,
+                                             const char      *user_id,
+                                             GError         **error);
+
+/* Snapshots and the waterfall of what changed since one */
+
+typedef struct
+{
+  gint64   id;
+  char     taken_at[32];  /* UTC, as crm_timestamp_now() */
+  char     taken_on[11];  /* the local day */
+  guint    deals;         /* deals it saw */
+  guint    changed;       /* deals it recorded as new, changed or gone */
+  gboolean taken;         /* FALSE: a daily snapshot was already there */
+} CrmForecastSnapshot;
+
+/* The steps of the waterfall, in the order it walks them */
+typedef enum
+{
+  CRM_FORECAST_STEP_NEW,          /* created (or given to the team) since */
+  CRM_FORECAST_STEP_PULLED_IN,    /* close date moved into the period */
+  CRM_FORECAST_STEP_WON,
+  CRM_FORECAST_STEP_LOST,
+  CRM_FORECAST_STEP_SLIPPED_OUT,  /* close date moved out of the period */
+  CRM_FORECAST_STEP_REMOVED,      /* deleted, or given to someone outside the team */
+  CRM_FORECAST_STEP_AMOUNT,       /* amount changed, at the category it had */
+  CRM_FORECAST_STEP_CATEGORY,     /* forecast category changed, at its new amount */
+  CRM_FORECAST_N_STEPS
+} CrmForecastStepKind;
+
+/* Cumulative rollups in minor units of the company currency */
+typedef struct
+{
+  gint64 closed;
+  gint64 commit;
+  gint64 best_case;
+  gint64 pipeline;
+} CrmForecastFigures;
+
+typedef struct
+{
+  char               *id;
+  char               *name;
+  char               *owner_name;  /* now, or then for a deal that is gone */
+  /* Either side may be missing (a new deal, a deleted one) */
+  gboolean            had_then;
+  gboolean            has_now;
+  char                then_close[11];
+  char                now_close[11];
+  const char         *then_category;  /* closed, commit, best_case, pipeline, omitted, lost */
+  const char         *now_category;
+  gint64              then_amount;    /* company currency */
+  gint64              now_amount;
+  CrmForecastFigures  effect;
+} CrmForecastDealChange;
+
+typedef struct
+{
+  CrmForecastStepKind kind;
+  CrmForecastFigures  effect;
+  GPtrArray          *deals;   /* CrmForecastDealChange*, biggest effect first */
+} CrmForecastStep;
+
+typedef struct
+{
+  char               *user_name;
+  gboolean            own;
+  CrmForecastFigures  start;
+  CrmForecastFigures  end;
+} CrmForecastChangeRow;
+
+typedef struct
+{
+  CrmPeriod             period;
+  char                  currency[4];
+  char                 *user_id;
+  char                 *user_name;
+  char                  since[11];
+  CrmForecastSnapshot   baseline;    /* the snapshot "then" is read from */
+  char                 *now;         /* when "now" was read */
+  CrmForecastFigures    start;       /* the total then … */
+  CrmForecastStep       steps[CRM_FORECAST_N_STEPS];
+  CrmForecastFigures    end;         /* … plus every step's effect, now */
+  /* One row per direct report (their subtree), then the viewer's own */
+  GPtrArray            *rows;
+  guint                 n_unconverted;
+} CrmForecastChanges;
+
+gboolean            crm_forecast_snapshot          (CrmStore            *store,
+                                                    GDateTime           *now,
+                                                    gboolean             daily,
+                                                    CrmForecastSnapshot *out,
+                                                    GError             **error);
+CrmForecastChanges *crm_forecast_changes           (CrmStore            *store,
+                                                    const CrmPeriod     *period,
+                                                    const char          *user_id,
+                                                    const char          *since,
+                                                    GError             **error);
+void                crm_forecast_changes_free      (CrmForecastChanges  *changes);
+JsonNode           *crm_forecast_changes_to_json   (CrmForecastChanges  *changes);
+const char         *crm_forecast_step_name         (CrmForecastStepKind  kind);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CrmForecast, crm_forecast_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CrmForecastChanges, crm_forecast_changes_free)
 
 G_END_DECLS

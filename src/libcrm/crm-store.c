@@ -20,6 +20,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "crm-quote-record.h"
 #include "crm-resources.h"
 #include "crm-store-private.h"
 
@@ -70,6 +71,8 @@ static const struct {
   const char *resource;
 } migrations[] = {
   { 1, "/org/example/Crm/libcrm/schema/0001-initial.sql" },
+  { 2, "/org/example/Crm/libcrm/schema/0002-quotes.sql" },
+  { 3, "/org/example/Crm/libcrm/schema/0003-forecast.sql" },
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == CRM_STORE_SCHEMA_VERSION);
@@ -89,6 +92,9 @@ static const char * const fts_flush[] = {
   "INSERT INTO opportunities_fts (rowid, name, next_step) "
   "SELECT t.rid, t.name, t.next_step "
   "FROM fts_pending p JOIN opportunities t ON t.rid = p.rid WHERE p.entity = 'opportunities' AND t.deleted = 0",
+  "INSERT INTO products_fts (rowid, sku, name, description) "
+  "SELECT t.rid, t.sku, t.name, t.description "
+  "FROM fts_pending p JOIN products t ON t.rid = p.rid WHERE p.entity = 'products' AND t.deleted = 0",
   "DELETE FROM fts_pending",
 };
 
@@ -1071,9 +1077,14 @@ crm_store_commit (CrmStore  *self,
 
   if (self->depth == 1)
     {
+      gint64 queued = 1;
       int rc;
 
-      for (guint i = 0; i < G_N_ELEMENTS (fts_flush); i++)
+      /* Nothing queued is nothing to index; and a migration commits
+       * before the later ones add their indexes */
+      if (!query_int (self, "SELECT EXISTS (SELECT 1 FROM fts_pending)", &queued, NULL))
+        queued = 1;
+      for (guint i = 0; queued && i < G_N_ELEMENTS (fts_flush); i++)
         if (!exec_cached (self, fts_flush[i], _("updating the search index"), error))
           {
             crm_store_rollback (self);
@@ -1193,8 +1204,15 @@ crm_store_create (CrmStore    *self,
       if (field->default_json && !json_object_has_member (fields, field->name))
         crm_record_take_field (record, field->name, json_from_string (field->default_json, NULL));
     }
-  if (!crm_record_validate (record, error))
+
+  if (!crm_store_begin (self, error))
     return NULL;
+  /* A quote's number comes from what this store holds, so it is made in
+   * the transaction that saves it */
+  if (g_str_equal (entity->name, "quotes") && !_crm_quote_record_prepare (self, NULL, record, error))
+    goto failed;
+  if (!crm_record_validate (record, error))
+    goto failed;
 
   now = crm_timestamp_now ();
   crm_record_set_timestamps (record, now, now);
@@ -1213,9 +1231,6 @@ crm_store_create (CrmStore    *self,
       if (value != NULL && !JSON_NODE_HOLDS_NULL (value))
         add_field_change (changes, entity->fields[i].name, NULL, value);
     }
-
-  if (!crm_store_begin (self, error))
-    return NULL;
 
   if (!check_references (self, record, NULL, error))
     goto failed;
@@ -1303,6 +1318,8 @@ crm_store_update (CrmStore    *self,
   record = crm_record_copy (current);
   for (const GList *l = members; l; l = l->next)
     crm_record_take_field (record, l->data, json_node_copy (json_object_get_member (changes, l->data)));
+  if (g_str_equal (entity->name, "quotes") && !_crm_quote_record_prepare (self, current, record, error))
+    goto failed;
   if (!crm_record_validate (record, error))
     goto failed;
 

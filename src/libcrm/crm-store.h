@@ -27,7 +27,7 @@ typedef enum
 } CrmStoreError;
 
 /* The schema this build writes; newer databases are refused */
-#define CRM_STORE_SCHEMA_VERSION 1
+#define CRM_STORE_SCHEMA_VERSION 3
 
 typedef struct
 {

@@ -24,6 +24,7 @@
 #include <signal.h>
 
 #include "crm-credentials.h"
+#include "crm-forecast.h"
 #include "crm-http.h"
 #include "crm-store-private.h"
 #include "crm-sync.h"
@@ -373,6 +374,31 @@ pull (Pass     *pass,
 
 /* Public API **********************************************************/
 
+/* When the last sync went through, for views that say how fresh their
+ * data is (the CRM_SYNC_LAST_SYNCED setting) */
+static void
+record_synced (CrmStore *store)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *now = crm_timestamp_now ();
+
+  if (!crm_store_set_setting (store, CRM_SYNC_LAST_SYNCED, now, &error))
+    g_debug ("Cannot record the time of the sync: %s", error->message);
+}
+
+/* The forecast's snapshot of the day, of the deals as the first sync of
+ * the day left them. Not having one is no reason to fail the sync: the
+ * next sync or forecast of the day takes it. */
+static void
+take_daily_snapshot (CrmStore *store)
+{
+  g_autoptr(GError) error = NULL;
+  CrmForecastSnapshot snapshot;
+
+  if (!crm_forecast_snapshot (store, NULL, TRUE, &snapshot, &error))
+    g_debug ("Cannot take today’s forecast snapshot: %s", error->message);
+}
+
 /**
  * crm_sync_run:
  * @db_path: the profile's database; opened on a connection of its own
@@ -435,6 +461,8 @@ crm_sync_run (const char           *db_path,
       stats->pulled = pulled;
       stats->conflicts = status.conflicts;
       ok = TRUE;
+      record_synced (store);
+      take_daily_snapshot (store);
     }
 
 out:

@@ -11,6 +11,9 @@ G_BEGIN_DECLS
 
 #define CRM_SYNC_ERROR (crm_sync_error_quark ())
 
+/* The setting holding when the last sync went through (UTC, ISO 8601) */
+#define CRM_SYNC_LAST_SYNCED "last_synced_at"
+
 typedef enum
 {
   CRM_SYNC_ERROR_NOT_LOGGED_IN,

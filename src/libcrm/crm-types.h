@@ -28,6 +28,7 @@ typedef enum
   CRM_FIELD_CURRENCY,
   CRM_FIELD_CONTACT_POINTS,
   CRM_FIELD_QUOTE_LINES,
+  CRM_FIELD_PRICES,
 } CrmFieldType;
 
 typedef enum

@@ -19,6 +19,7 @@
 
 #include "crm-entity.h"
 #include "crm-json.h"
+#include "crm-quote-record.h"
 #include "crm-server-sync.h"
 
 G_DEFINE_QUARK (crm-server-error-quark, crm_server_error)
@@ -296,6 +297,37 @@ can_write_subject (CrmServerAccess *access,
   return g_str_equal (subject, access->user_id);
 }
 
+/* An adjustment is signed by whoever makes it (the server signs one that
+ * comes unsigned), and only they or a manager above them may revert or
+ * delete it: which adjustment wins in a rollup follows its author's place
+ * in the hierarchy, so no one may sign for someone else. @previous is
+ * NULL for a create. */
+static gboolean
+can_write_adjustment (CrmServerAccess *access,
+                      CrmRecord       *record,
+                      CrmRecord       *previous)
+{
+  const char *author;
+
+  if (!g_str_equal (crm_record_get_entity (record)->name, "forecast_adjustments"))
+    return TRUE;
+  if (previous == NULL && crm_record_get_string (record, "author_id") == NULL)
+    {
+      g_autoptr(JsonNode) signer = json_node_init_string (json_node_alloc (), access->user_id);
+
+      return crm_record_set_field (record, "author_id", signer, NULL);
+    }
+  if (access->admin)
+    return TRUE;
+  if (previous == NULL)
+    return g_str_equal (crm_record_get_string (record, "author_id"), access->user_id);
+  author = crm_record_get_string (previous, "author_id");
+  if (g_strcmp0 (author, crm_record_get_string (record, "author_id")) != 0)
+    return FALSE;
+  /* One from before adjustments were signed goes by whose it is */
+  return author == NULL || g_hash_table_contains (access->own, author);
+}
+
 gboolean
 crm_server_access_can_write (CrmServerAccess    *access,
                              const CrmServerRow *row)
@@ -424,6 +456,33 @@ save_record (CrmServerDb  *db,
   return crm_server_db_put_row (db, &row, error);
 }
 
+/* A quote changes only while a draft, and the totals a change carries
+ * must be what the quote engine makes of the quote; a change that
+ * carries none (a plain API client) has them computed. Returns a
+ * message naming the field refused, or NULL. */
+static char *
+check_quote (CrmRecord  *previous,
+             CrmRecord  *record,
+             JsonObject *fields)
+{
+  g_autoptr(GError) error = NULL;
+  gboolean has_totals = FALSE;
+
+  if (!g_str_equal (crm_record_get_entity (record)->name, "quotes"))
+    return NULL;
+  if (previous && !crm_quote_record_check_change (previous, record, &error))
+    return g_strdup (error->message);
+  for (guint i = 0; crm_quote_total_fields[i]; i++)
+    if (!g_str_equal (crm_quote_total_fields[i], "shipping") &&
+        json_object_has_member (fields, crm_quote_total_fields[i]))
+      has_totals = TRUE;
+  if (!has_totals && !crm_quote_record_compute (record, &error))
+    return g_strdup_printf (_("lines: the quote cannot be computed: %s"), error->message);
+  if (!crm_quote_record_check_totals (record, &error))
+    return g_strdup (error->message);
+  return NULL;
+}
+
 /* A reference must name a live record the writer may see */
 static char *
 check_references (CrmServerDb     *db,
@@ -469,6 +528,7 @@ apply_create (CrmServerDb     *db,
   g_autofree char *now = crm_timestamp_now ();
   g_autofree char *subject = NULL;
   g_autofree char *bad_ref = NULL;
+  g_autofree char *problem = NULL;
   g_autoptr(GList) members = json_object_get_members (fields);
   Result r = { mutation_id, "applied" };
 
@@ -486,9 +546,13 @@ apply_create (CrmServerDb     *db,
   if (!(record = crm_record_new_from_json (entity, node, &local_error)))
     return rejected (mutation_id, "%s", local_error->message);
 
+  if ((problem = check_quote (NULL, record, fields)))
+    return rejected (mutation_id, "%s", problem);
   subject = subject_of (record);
   if (!can_write_subject (access, entity->name, subject))
     return rejected (mutation_id, _("You may not create %s records for this user"), entity->name);
+  if (!can_write_adjustment (access, record, NULL))
+    return rejected (mutation_id, _("author_id: an adjustment is made in your own name"));
   if ((bad_ref = check_references (db, access, record, NULL)))
     return rejected (mutation_id, "%s", bad_ref);
 
@@ -521,6 +585,7 @@ apply_update (CrmServerDb        *db,
   g_autofree char *old_subject = NULL;
   g_autofree char *new_subject = NULL;
   g_autofree char *bad_ref = NULL;
+  g_autofree char *problem = NULL;
   gboolean base_current = base_version == row->version;
   gboolean changed = FALSE;
   const char *new_owner = NULL;
@@ -601,6 +666,10 @@ apply_update (CrmServerDb        *db,
 
   if (!crm_record_validate (merged, &local_error))
     return rejected (mutation_id, "%s", local_error->message);
+  if (!can_write_adjustment (access, merged, current))
+    return rejected (mutation_id, _("Only the author of an adjustment or a manager above them may change it"));
+  if ((problem = check_quote (current, merged, fields)))
+    return rejected (mutation_id, "%s", problem);
   if ((bad_ref = check_references (db, access, merged, current)))
     return rejected (mutation_id, "%s", bad_ref);
 
@@ -658,7 +727,7 @@ apply_delete (CrmServerDb        *db,
   if (current == NULL)
     return rejected (mutation_id, _("The stored record cannot be read"));
   subject = subject_of (current);
-  if (!can_write_subject (access, row->entity, subject))
+  if (!can_write_subject (access, row->entity, subject) || !can_write_adjustment (access, current, current))
     return rejected (mutation_id, _("You may not delete this %s record"), row->entity);
 
   /* A delete wins over edits it has not seen; deleting twice is one delete */
