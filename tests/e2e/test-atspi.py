@@ -15,14 +15,10 @@
 #
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-import json
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 
 try:
     import pyatspi
@@ -30,146 +26,11 @@ except ImportError:
     print("1..0 # SKIP pyatspi is not installed (python3-pyatspi)")
     sys.exit(0)
 
-TIMEOUT = 60
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from crmdesk import (Server, application, click, current, do_action, fail, find, frame,  # noqa: E402
+                     log, set_text, sign_in, start_app, stop_app, test_name, wait_for, walk)
 
-
-def log(message):
-    print("# " + message, flush=True)
-
-
-# What the test looks at now, shown when it fails
-current = {"root": None}
-
-
-def dump(node, depth=0):
-    try:
-        print("# " + "  " * depth + "%s '%s'" % (node.getRoleName(), node.name), flush=True)
-        for child in node:
-            if child is not None and depth < 40:
-                dump(child, depth + 1)
-    except Exception:
-        pass
-
-
-def fail(message):
-    if current["root"] is not None:
-        dump(current["root"])
-    print("not ok 1 /e2e/atspi # " + message, flush=True)
-    raise SystemExit(1)
-
-
-def wait_for(what, find, timeout=TIMEOUT):
-    end = time.time() + timeout
-    while time.time() < end:
-        try:
-            found = find()
-        except Exception:  # the tree changes under our feet while we walk it
-            found = None
-        if found:
-            return found
-        time.sleep(0.2)
-    fail("timed out waiting for " + what)
-
-
-# The server's side ----------------------------------------------------
-
-class Server:
-    def __init__(self, program, data_dir):
-        self.process = subprocess.Popen(
-            [program, "--demo", "--listen", "127.0.0.1:0", "--data-dir", data_dir, "--quiet"],
-            stdout=subprocess.PIPE, text=True)
-        line = self.process.stdout.readline().strip()
-        if not line.startswith("Listening on "):
-            fail("crm-server did not start: " + line)
-        self.url = line[len("Listening on "):].rstrip("/")
-
-    def request(self, method, path, token=None, body=None):
-        data = json.dumps(body).encode() if body is not None else None
-        request = urllib.request.Request(self.url + path, data=data, method=method)
-        request.add_header("Content-Type", "application/json")
-        if token:
-            request.add_header("Authorization", "Bearer " + token)
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return json.loads(response.read() or b"null")
-
-    def login(self, user):
-        return self.request("POST", "/api/v1/auth/token", body={"username": user, "password": "demo"})["token"]
-
-    def items(self, token, entity):
-        found, after = [], None
-        while True:
-            path = "/api/v1/%s?limit=1000%s" % (entity, "&after=" + after if after else "")
-            page = self.request("GET", path, token)
-            found += page["items"]
-            after = page.get("next")
-            if not after:
-                return found
-
-    def stop(self):
-        self.process.terminate()
-        self.process.wait(timeout=30)
-
-
-# The accessibility tree -----------------------------------------------
-
-def walk(node, depth=0):
-    if node is None or depth > 60:
-        return
-    yield node
-    try:
-        children = list(node)
-    except Exception:  # gone while we looked
-        return
-    for child in children:
-        yield from walk(child, depth + 1)
-
-
-def find(root, role, name=None, prefix=None):
-    for node in walk(root):
-        try:
-            if node.getRoleName() != role:
-                continue
-            if name is not None and node.name != name:
-                continue
-            if prefix is not None and not node.name.startswith(prefix):
-                continue
-            return node
-        except Exception:
-            continue
-    return None
-
-
-def application(name):
-    desktop = pyatspi.Registry.getDesktop(0)
-    for app in desktop:
-        if app is not None and app.name == name:
-            return app
-    return None
-
-
-def frame(app, name):
-    for window in app:
-        if window is not None and window.getRoleName() == "frame" and window.name == name:
-            return window
-    return None
-
-
-def do_action(node, action):
-    actions = node.queryAction()
-    for i in range(actions.nActions):
-        if actions.getName(i) == action:
-            actions.doAction(i)
-            return
-    fail("%s '%s' has no action %s" % (node.getRoleName(), node.name, action))
-
-
-def click(node):
-    do_action(node, "click")
-
-
-def set_text(node, text):
-    node.queryEditableText().setTextContents(text)
-
+test_name["name"] = "/e2e/atspi"
 
 # The test --------------------------------------------------------------
 
@@ -204,13 +65,8 @@ def main():
         log("moving “%s” to %s" % (deal["name"], next_stage["name"]))
 
         data_dir = os.path.join(root, "data")
-        cli = [os.environ["CRM_CLI"], "--data-dir", data_dir, "--profile", "e2e"]
-        subprocess.run(cli + ["login", "--server", server.url, "--user", "riley"],
-                       input="demo\n", text=True, check=True, stdout=subprocess.DEVNULL)
-        subprocess.run(cli + ["sync"], check=True, stdout=subprocess.DEVNULL)
-
-        env = dict(os.environ, GTK_A11Y="atspi", GSETTINGS_BACKEND="memory")
-        app_process = subprocess.Popen([os.environ["CRM_APP"], "--data-dir", data_dir, "--profile", "e2e"], env=env)
+        sign_in(data_dir, "e2e", server.url, "riley")
+        app_process = start_app(data_dir, "e2e")
 
         app = wait_for("the crm application on the accessibility bus", lambda: application("crm"))
         window = wait_for("the main window", lambda: frame(app, "Crm"))
@@ -258,11 +114,7 @@ def main():
         print("ok 1 /e2e/atspi", flush=True)
     finally:
         if app_process:
-            app_process.terminate()
-            try:
-                app_process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                app_process.kill()
+            stop_app(app_process)
         if server:
             server.stop()
         shutil.rmtree(root, ignore_errors=True)
