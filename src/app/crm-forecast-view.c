@@ -21,6 +21,7 @@
 #include <glib/gi18n.h>
 
 #include "crm-decimal.h"
+#include "crm-format.h"
 #include "crm-forecast-chart.h"
 #include "crm-forecast-view.h"
 #include "crm-money.h"
@@ -98,11 +99,16 @@ figure_label (const char *text)
   return label;
 }
 
+/* As the rest of the window shows money: grouped, with the currency's
+ * symbol or code as the preference says */
 static char *
 format_amount (CrmForecastView *self,
                gint64           minor)
 {
-  return crm_forecast_format_amount (self->forecast, minor);
+  char *text = crm_format_minor (minor, self->forecast->currency,
+                                 self->context && crm_context_get_use_symbols (self->context));
+
+  return text ? text : crm_forecast_format_amount (self->forecast, minor);
 }
 
 static gboolean
