@@ -16,6 +16,9 @@
 #include "crm-pipeline-view.h"
 #include "crm-preferences-window.h"
 #include "crm-profile.h"
+#include "crm-quote-editor.h"
+#include "crm-quote-record.h"
+#include "crm-quotes-view.h"
 #include "crm-record-detail.h"
 #include "crm-record-editor.h"
 #include "crm-forecast-chart.h"
@@ -1258,6 +1261,355 @@ test_forecast_view (Fixture       *f,
   g_assert_true (g_str_has_prefix (gtk_expander_get_label (GTK_EXPANDER (expander)), "Slipped out (1): "));
 }
 
+static CrmQuoteEditor *
+open_quote_editor (Fixture    *f,
+                   const char *id)
+{
+  CrmQuoteEditor *editor;
+
+  _crm_window_show_record (f->window, "quotes", id);
+  editor = CRM_QUOTE_EDITOR (find_toplevel (CRM_TYPE_QUOTE_EDITOR));
+  g_assert_nonnull (editor);
+  spin (100);
+  return editor;
+}
+
+/* A quote of the seeded company that is sent and has a deal */
+static CrmRecord *
+find_sent_quote (CrmStore *store)
+{
+  g_autoptr(GPtrArray) quotes = crm_store_list (store, "quotes", NULL, 0, 0, NULL);
+
+  for (guint i = 0; i < quotes->len; i++)
+    {
+      CrmRecord *quote = g_ptr_array_index (quotes, i);
+
+      if (g_str_equal (crm_quote_record_get_status (quote, NULL), "sent") &&
+          crm_record_get_string (quote, "opportunity_id"))
+        return g_object_ref (quote);
+    }
+  g_error ("the seeded company has no sent quote with a deal");
+  return NULL;
+}
+
+static gboolean
+products_found (gpointer data)
+{
+  return g_list_model_get_n_items (G_LIST_MODEL (gtk_list_view_get_model (data))) > 0;
+}
+
+/* Types @text into the catalog's search and takes the first product */
+static void
+pick_from_catalog (CrmQuoteEditor *editor,
+                   const char     *text)
+{
+  GtkWidget *search = find_widget (GTK_WIDGET (editor), GTK_TYPE_SEARCH_ENTRY, NULL);
+  GtkWidget *button = gtk_widget_get_ancestor (search, GTK_TYPE_MENU_BUTTON);
+  GtkWidget *list = find_widget (gtk_widget_get_ancestor (search, GTK_TYPE_POPOVER), GTK_TYPE_LIST_VIEW, NULL);
+
+  gtk_menu_button_popup (GTK_MENU_BUTTON (button));
+  gtk_editable_set_text (GTK_EDITABLE (search), text);
+  /* The search runs as the typing settles */
+  spin (400);
+  g_assert_true (wait_for (products_found, list, 5));
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (gtk_list_view_get_model (GTK_LIST_VIEW (list)))), ==, 1);
+  g_signal_emit_by_name (list, "activate", 0);
+}
+
+static void
+assert_totals (CrmQuoteEditor *editor,
+               gint64          subtotal,
+               gint64          discount,
+               gint64          tax,
+               gint64          total)
+{
+  const CrmQuoteTotals *totals = crm_quote_editor_get_totals (editor);
+
+  g_assert_null (crm_quote_editor_get_error (editor));
+  g_assert_nonnull (totals);
+  g_assert_cmpint (totals->subtotal, ==, subtotal);
+  g_assert_cmpint (totals->discount, ==, discount);
+  g_assert_cmpint (totals->tax, ==, tax);
+  g_assert_cmpint (totals->total, ==, total);
+}
+
+/* New on the Quotes view opens the quote editor; two products come from
+ * the catalog by typing, the cells are typed into and the totals follow
+ * every change. The expected figures are worked by hand (half-up):
+ *   SRV-ONB 2.5 × 1100.00 = 2750.00 − 10 % = 2475.00, tax 19 %
+ *   CRM-STOR 3 × 19.99 = 59.97 − 1.00 = 58.97, tax 7 %
+ *   subtotal 2533.97; 5 % off = 126.6985 → 126.70, spread by net:
+ *   7 %: 126.70 × 58.97 / 2533.97 = 2.9485 → 2.95, 19 %: 123.75
+ *   tax 7 % on 56.02 = 3.9214 → 3.92; 19 % on 2475.00 − 123.75 + 5.00
+ *   shipping = 2356.25 → 447.6875 → 447.69; tax 451.61
+ *   total 2533.97 − 126.70 + 5.00 + 451.61 = 2863.88
+ * and with 4 of CRM-STOR: 78.96, subtotal 2553.96, 5 % = 127.70, 7 %
+ * share 127.70 × 78.96 / 2553.96 = 3.948 → 3.95, base 75.01, tax 5.25;
+ * 19 % as before 447.69; tax 452.94; total 2884.20 */
+static void
+test_quote_editor_catalog (Fixture       *f,
+                           gconstpointer  data)
+{
+  CrmStore *store = open_seeded (f);
+  g_autoptr(CrmRecord) saved = NULL;
+  g_autofree char *ops = NULL;
+  CrmQuoteEditor *editor;
+  JsonArray *lines;
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "win.show-view", "s", "quotes"));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "win.new-record", NULL));
+  editor = CRM_QUOTE_EDITOR (find_toplevel (CRM_TYPE_QUOTE_EDITOR));
+  g_assert_nonnull (editor);
+  g_assert_true (crm_quote_editor_get_editable (editor));
+  g_assert_null (crm_quote_editor_get_id (editor));
+
+  crm_quote_editor_set_text (editor, "currency", "EUR");
+  pick_from_catalog (editor, "onboard");
+  assert_totals (editor, 110000, 0, 20900, 130900);
+  pick_from_catalog (editor, "stor");
+  spin (100);
+
+  crm_quote_editor_set_line_text (editor, 0, CRM_QUOTE_COLUMN_QUANTITY, "2.5");
+  crm_quote_editor_set_line_text (editor, 0, CRM_QUOTE_COLUMN_DISCOUNT, "10%");
+  crm_quote_editor_set_line_text (editor, 1, CRM_QUOTE_COLUMN_QUANTITY, "3");
+  crm_quote_editor_set_line_text (editor, 1, CRM_QUOTE_COLUMN_DISCOUNT, "1.00");
+  crm_quote_editor_set_line_text (editor, 1, CRM_QUOTE_COLUMN_TAX_RATE, "7");
+  crm_quote_editor_set_text (editor, "discount", "5%");
+  crm_quote_editor_set_text (editor, "shipping", "5.00");
+  crm_quote_editor_set_text (editor, "shipping_tax_rate", "19");
+  assert_totals (editor, 253397, 12670, 45161, 286388);
+
+  crm_quote_editor_set_line_text (editor, 1, CRM_QUOTE_COLUMN_QUANTITY, "4");
+  assert_totals (editor, 255396, 12770, 45294, 288420);
+
+  /* A wrong cell names itself and nothing is computed from it */
+  crm_quote_editor_set_line_text (editor, 1, CRM_QUOTE_COLUMN_QUANTITY, "4x");
+  g_assert_null (crm_quote_editor_get_totals (editor));
+  g_assert_true (g_str_has_prefix (crm_quote_editor_get_error (editor), "lines[1].quantity"));
+  g_assert_false (crm_quote_editor_save (editor));
+  crm_quote_editor_set_line_text (editor, 1, CRM_QUOTE_COLUMN_QUANTITY, "4");
+
+  click (GTK_WIDGET (editor), "_Save");
+  g_assert_false (crm_quote_editor_get_modified (editor));
+  g_assert_nonnull (crm_quote_editor_get_id (editor));
+  saved = crm_store_get (store, "quotes", crm_quote_editor_get_id (editor), NULL);
+  g_assert_nonnull (saved);
+  g_assert_cmpstr (crm_record_get_string (saved, "status"), ==, "draft");
+  g_assert_cmpstr (crm_record_get_string (saved, "total"), ==, "2884.20");
+  g_assert_cmpstr (crm_record_get_string (saved, "discount_percent"), ==, "5");
+  lines = json_node_get_array (crm_record_get_field (saved, "lines"));
+  g_assert_cmpuint (json_array_get_length (lines), ==, 2);
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (lines, 0), "description"),
+                   ==, "Onboarding workshop");
+  ops = outbox_ops (store, crm_record_get_id (saved));
+  g_assert_cmpstr (ops, ==, "create");
+
+  /* Reordering keeps the totals; removing a line changes them */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (editor), "quote.add-section", NULL));
+  assert_totals (editor, 255396, 12770, 45294, 288420);
+  crm_quote_editor_set_line_text (editor, 2, CRM_QUOTE_COLUMN_DESCRIPTION, "Hardware");
+  g_assert_cmpint (g_array_index (crm_quote_editor_get_totals (editor)->lines, CrmQuoteLineTotal, 2).net, ==, 0);
+  g_assert_true (crm_quote_editor_save (editor));
+  g_clear_object (&saved);
+  saved = crm_store_get (store, "quotes", crm_quote_editor_get_id (editor), NULL);
+  g_assert_cmpuint (json_array_get_length (json_node_get_array (crm_record_get_field (saved, "lines"))), ==, 3);
+  g_assert_cmpstr (crm_record_get_string (saved, "total"), ==, "2884.20");
+}
+
+/* A sent quote opens read-only: no cell is editable, typing changes
+ * nothing and Save is refused */
+static void
+test_quote_editor_read_only (Fixture       *f,
+                             gconstpointer  data)
+{
+  CrmStore *store = open_seeded (f);
+  g_autoptr(CrmRecord) quote = find_sent_quote (store);
+  g_autoptr(CrmRecord) after = NULL;
+  const char *id = crm_record_get_id (quote);
+  CrmQuoteEditor *editor = open_quote_editor (f, id);
+  GtkWidget *save = find_widget (GTK_WIDGET (editor), GTK_TYPE_BUTTON, "_Save");
+  GtkWidget *entry = find_widget (GTK_WIDGET (editor), GTK_TYPE_ENTRY, NULL);
+  const CrmQuoteTotals *totals;
+  gint64 total;
+
+  g_assert_false (crm_quote_editor_get_editable (editor));
+  g_assert_false (gtk_widget_get_visible (save));
+  g_assert_nonnull (entry);
+  g_assert_false (gtk_editable_get_editable (GTK_EDITABLE (entry)));
+  g_assert_true (gtk_widget_get_visible (find_widget (GTK_WIDGET (editor), GTK_TYPE_BUTTON, "Re_vise")));
+  totals = crm_quote_editor_get_totals (editor);
+  g_assert_nonnull (totals);
+  total = totals->total;
+
+  crm_quote_editor_set_line_text (editor, 0, CRM_QUOTE_COLUMN_QUANTITY, "99");
+  g_assert_cmpint (crm_quote_editor_get_totals (editor)->total, ==, total);
+  g_assert_false (crm_quote_editor_save (editor));
+  g_assert_nonnull (strstr (crm_quote_editor_get_error (editor), "only a draft"));
+  after = crm_store_get (store, "quotes", id, NULL);
+  g_assert_true (crm_values_equal (crm_record_get_field (after, "lines"), crm_record_get_field (quote, "lines")));
+  g_assert_cmpint (crm_record_get_version (after), ==, crm_record_get_version (quote));
+}
+
+/* Revise turns the sent quote's editor into a new draft revision, same
+ * number; the sent one stays as it was */
+static void
+test_quote_editor_revise (Fixture       *f,
+                          gconstpointer  data)
+{
+  CrmStore *store = open_seeded (f);
+  g_autoptr(CrmRecord) quote = find_sent_quote (store);
+  g_autoptr(CrmRecord) old = NULL;
+  g_autoptr(CrmRecord) draft = NULL;
+  g_autoptr(GPtrArray) revisions = NULL;
+  CrmQuoteEditor *editor = open_quote_editor (f, crm_record_get_id (quote));
+
+  g_assert_false (crm_quote_editor_get_editable (editor));
+  click (GTK_WIDGET (editor), "Re_vise");
+  g_assert_true (crm_quote_editor_get_editable (editor));
+  g_assert_cmpstr (crm_quote_editor_get_id (editor), !=, crm_record_get_id (quote));
+
+  draft = crm_store_get (store, "quotes", crm_quote_editor_get_id (editor), NULL);
+  g_assert_cmpstr (crm_record_get_string (draft, "status"), ==, "draft");
+  g_assert_cmpstr (crm_record_get_string (draft, "number"), ==, crm_record_get_string (quote, "number"));
+  g_assert_cmpint (json_node_get_int (crm_record_get_field (draft, "revision")), ==, 2);
+  g_assert_cmpstr (crm_record_get_string (draft, "previous_id"), ==, crm_record_get_id (quote));
+  old = crm_store_get (store, "quotes", crm_record_get_id (quote), NULL);
+  g_assert_cmpstr (crm_record_get_string (old, "status"), ==, "sent");
+  revisions = crm_quote_record_list_revisions (store, crm_record_get_string (quote, "number"), NULL);
+  g_assert_cmpuint (revisions->len, ==, 2);
+
+  /* The new draft takes changes */
+  crm_quote_editor_set_line_text (editor, 0, CRM_QUOTE_COLUMN_QUANTITY, "7");
+  g_assert_true (crm_quote_editor_save (editor));
+  g_clear_object (&draft);
+  draft = crm_store_get (store, "quotes", crm_quote_editor_get_id (editor), NULL);
+  g_assert_cmpstr (json_object_get_string_member (
+                     json_array_get_object_element (json_node_get_array (crm_record_get_field (draft, "lines")), 0),
+                     "quantity"), ==, "7");
+}
+
+static gboolean
+dialog_shown (gpointer data)
+{
+  return find_toplevel (ADW_TYPE_MESSAGE_DIALOG) != NULL;
+}
+
+/* Accepting offers to win the deal with the quote's total */
+static void
+test_quote_editor_accept (Fixture       *f,
+                          gconstpointer  data)
+{
+  CrmStore *store = open_seeded (f);
+  g_autoptr(CrmRecord) quote = find_sent_quote (store);
+  g_autoptr(CrmRecord) accepted = NULL;
+  g_autoptr(CrmRecord) deal = NULL;
+  g_autoptr(CrmRecord) won = find_stage (store, "is_won");
+  CrmQuoteEditor *editor = open_quote_editor (f, crm_record_get_id (quote));
+  GtkWindow *dialog;
+
+  click (GTK_WIDGET (editor), "_Accept");
+  g_assert_true (wait_for (dialog_shown, NULL, 5));
+  dialog = find_toplevel (ADW_TYPE_MESSAGE_DIALOG);
+  adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "update");
+  spin (100);
+
+  accepted = crm_store_get (store, "quotes", crm_record_get_id (quote), NULL);
+  g_assert_cmpstr (crm_record_get_string (accepted, "status"), ==, "accepted");
+  g_assert_false (crm_quote_editor_get_editable (editor));
+  deal = crm_store_get (store, "opportunities", crm_record_get_string (quote, "opportunity_id"), NULL);
+  g_assert_cmpstr (crm_record_get_string (deal, "stage_id"), ==, crm_record_get_id (won));
+  g_assert_cmpstr (crm_record_get_string (deal, "amount"), ==, crm_record_get_string (quote, "total"));
+}
+
+/* The text of @path as pdftotext reads it */
+static char *
+pdf_text (const char *path)
+{
+  g_autofree char *command = g_strdup_printf ("pdftotext -layout '%s' -", path);
+  g_autofree char *out = NULL;
+  g_autoptr(GError) error = NULL;
+  int status;
+
+  g_assert_true (g_spawn_command_line_sync (command, &out, NULL, &status, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (status, ==, 0);
+  return g_steal_pointer (&out);
+}
+
+/* A new quote for a deal, from the deal's page; Export writes the PDF
+ * with the total, and Print draws the same pages */
+static void
+test_quote_editor_pdf (Fixture       *f,
+                       gconstpointer  data)
+{
+  CrmStore *store = open_seeded (f);
+  g_autoptr(GPtrArray) deals = crm_store_list (store, "opportunities", NULL, 0, 0, NULL);
+  CrmRecord *deal = g_ptr_array_index (deals, 0);
+  g_autoptr(CrmRecord) saved = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *pdf = g_build_filename (f->data_dir, "quote.pdf", NULL);
+  g_autofree char *printed = g_build_filename (f->data_dir, "printed.pdf", NULL);
+  g_autofree char *text = NULL;
+  g_autofree char *printed_text = NULL;
+  GtkWidget *detail;
+  CrmQuoteEditor *editor;
+
+  _crm_window_show_record (f->window, "opportunities", crm_record_get_id (deal));
+  detail = find_widget (GTK_WIDGET (find_toplevel (CRM_TYPE_RECORD_WINDOW)), CRM_TYPE_RECORD_DETAIL, NULL);
+  g_assert_true (gtk_widget_activate_action (detail, "detail.new-quote", NULL));
+  editor = CRM_QUOTE_EDITOR (find_toplevel (CRM_TYPE_QUOTE_EDITOR));
+  g_assert_nonnull (editor);
+
+  /* 12 × 240.00 = 2880.00, 19 % tax 547.20, total 3427.20 */
+  crm_quote_editor_set_text (editor, "currency", "EUR");
+  pick_from_catalog (editor, "every feature");
+  crm_quote_editor_set_line_text (editor, 0, CRM_QUOTE_COLUMN_QUANTITY, "12");
+  assert_totals (editor, 288000, 0, 54720, 342720);
+
+  g_assert_true (crm_quote_editor_export_pdf (editor, pdf, &error));
+  g_assert_no_error (error);
+  saved = crm_store_get (store, "quotes", crm_quote_editor_get_id (editor), NULL);
+  g_assert_cmpstr (crm_record_get_string (saved, "opportunity_id"), ==, crm_record_get_id (deal));
+  g_assert_cmpstr (crm_record_get_string (saved, "account_id"), ==, crm_record_get_string (deal, "account_id"));
+  text = pdf_text (pdf);
+  g_assert_nonnull (strstr (text, crm_record_get_string (saved, "number")));
+  g_assert_nonnull (strstr (text, "Crm seat licence (annual)"));
+  g_assert_nonnull (strstr (text, "€3427.20"));
+
+  g_assert_true (crm_quote_editor_print_to_file (editor, printed, &error));
+  g_assert_no_error (error);
+  printed_text = pdf_text (printed);
+  g_assert_nonnull (strstr (printed_text, crm_record_get_string (saved, "number")));
+  g_assert_nonnull (strstr (printed_text, "€3427.20"));
+}
+
+/* The Quotes view filters by status, account and words */
+static void
+test_quotes_filter (Fixture       *f,
+                    gconstpointer  data)
+{
+  CrmStore *store = open_seeded (f);
+  GtkWidget *view = _crm_window_get_view (f->window, "quotes");
+  GListModel *shown = crm_quotes_view_get_model (CRM_QUOTES_VIEW (view));
+  g_autoptr(GPtrArray) quotes = crm_store_list (store, "quotes", NULL, 0, 0, NULL);
+  g_autoptr(CrmRecord) sent = find_sent_quote (store);
+  GtkWidget *status = find_widget (view, GTK_TYPE_DROP_DOWN, NULL);
+  GtkWidget *search = find_widget (view, GTK_TYPE_SEARCH_ENTRY, NULL);
+  guint n_sent = 0;
+
+  for (guint i = 0; i < quotes->len; i++)
+    n_sent += g_str_equal (crm_quote_record_get_status (g_ptr_array_index (quotes, i), NULL), "sent");
+  g_assert_cmpuint (g_list_model_get_n_items (shown), ==, quotes->len);
+
+  gtk_drop_down_set_selected (GTK_DROP_DOWN (status), 2);
+  g_assert_cmpuint (g_list_model_get_n_items (shown), ==, n_sent);
+  gtk_editable_set_text (GTK_EDITABLE (search), crm_record_get_string (sent, "number"));
+  spin (400);
+  g_assert_cmpuint (g_list_model_get_n_items (shown), ==, 1);
+  gtk_drop_down_set_selected (GTK_DROP_DOWN (status), 1);
+  g_assert_cmpuint (g_list_model_get_n_items (shown), ==, 0);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1296,6 +1648,12 @@ main (int    argc,
   ADD ("pipeline-filters", test_pipeline_filters);
   ADD ("preferences", test_preferences);
   ADD ("forecast-view", test_forecast_view);
+  ADD ("quote-editor-catalog", test_quote_editor_catalog);
+  ADD ("quote-editor-read-only", test_quote_editor_read_only);
+  ADD ("quote-editor-revise", test_quote_editor_revise);
+  ADD ("quote-editor-accept", test_quote_editor_accept);
+  ADD ("quote-editor-pdf", test_quote_editor_pdf);
+  ADD ("quotes-filter", test_quotes_filter);
 #undef ADD
 
   return g_test_run ();

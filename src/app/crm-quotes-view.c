@@ -1,5 +1,9 @@
 /* crm-quotes-view.c: the quotes in the profile, as a table
  *
+ * Filtered by status (as a person sees it: a sent quote past its date is
+ * expired), by account and by the words of its number, lines, notes and
+ * terms.
+ *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
@@ -8,8 +12,10 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <string.h>
 
 #include "crm-format.h"
+#include "crm-quote-record.h"
 #include "crm-quotes-view.h"
 #include "crm-table.h"
 
@@ -19,10 +25,17 @@ struct _CrmQuotesView
 
   GtkStack      *stack;
   GtkColumnView *table;
+  AdwStatusPage *empty_page;
+  GtkSearchEntry *search_entry;
+  GtkDropDown   *status_dropdown;
+  GtkDropDown   *account_dropdown;
 
   CrmContext    *context;
   GListStore    *quotes;
   GHashTable    *account_names;
+  GPtrArray     *account_ids;   /* the account filter's choices; "" for any */
+  GPtrArray     *all;           /* every quote, before the filters */
+  gboolean       reloading;
 };
 
 G_DEFINE_FINAL_TYPE (CrmQuotesView, crm_quotes_view, GTK_TYPE_WIDGET)
@@ -61,7 +74,7 @@ status_cell (CrmRecord *quote,
              gboolean   for_sorting,
              gpointer   user_data)
 {
-  const char *status = crm_record_get_string (quote, "status");
+  const char *status = crm_quote_record_get_status (quote, NULL);
 
   if (status == NULL || for_sorting)
     return g_strdup (status);
@@ -103,6 +116,30 @@ lines_cell (CrmRecord *quote,
 }
 
 static char *
+total_cell (CrmRecord *quote,
+            gboolean   for_sorting,
+            gpointer   user_data)
+{
+  CrmQuotesView *self = user_data;
+  const char *total = crm_record_get_string (quote, "total");
+  g_autoptr(GError) error = NULL;
+  gint64 minor;
+
+  if (total == NULL)
+    return NULL;
+  if (for_sorting)
+    {
+      /* Amounts sort by value, whatever their decimals */
+      if (!crm_decimal_parse (total, 4, &minor, &error))
+        return g_strdup (total);
+      return g_strdup_printf ("%c%020" G_GINT64_MODIFIER "u", minor < 0 ? '0' : '1',
+                              (guint64) (minor < 0 ? G_MAXINT64 + minor : minor));
+    }
+  return crm_format_money (total, crm_record_get_string (quote, "currency"),
+                           self->context && crm_context_get_use_symbols (self->context));
+}
+
+static char *
 currency_cell (CrmRecord *quote,
                gboolean   for_sorting,
                gpointer   user_data)
@@ -111,6 +148,108 @@ currency_cell (CrmRecord *quote,
 }
 
 /* Helpers *************************************************************/
+
+/* Whether every word of @search is in the quote's number, notes, terms
+ * or a line's description, ignoring case */
+static gboolean
+matches_text (CrmRecord  *quote,
+              const char *search)
+{
+  g_autoptr(GString) haystack = g_string_new (NULL);
+  g_auto(GStrv) words = g_strsplit_set (search, " \t", -1);
+  g_autofree char *folded = NULL;
+  JsonNode *lines = crm_record_get_field (quote, "lines");
+  JsonArray *array = lines && JSON_NODE_HOLDS_ARRAY (lines) ? json_node_get_array (lines) : NULL;
+  const char * const fields[] = { "number", "notes", "terms" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (fields); i++)
+    if (crm_record_get_string (quote, fields[i]))
+      g_string_append_printf (haystack, "%s ", crm_record_get_string (quote, fields[i]));
+  for (guint i = 0; array && i < json_array_get_length (array); i++)
+    {
+      JsonNode *line = json_array_get_element (array, i);
+
+      if (JSON_NODE_HOLDS_OBJECT (line))
+        g_string_append_printf (haystack, "%s ", json_object_get_string_member_with_default (
+                                                   json_node_get_object (line), "description", ""));
+    }
+  folded = g_utf8_casefold (haystack->str, -1);
+  for (guint i = 0; words[i]; i++)
+    {
+      g_autofree char *word = g_utf8_casefold (words[i], -1);
+
+      if (*word && strstr (folded, word) == NULL)
+        return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+apply_filters (CrmQuotesView *self)
+{
+  static const char * const statuses[] = { NULL, "draft", "sent", "accepted", "rejected", "expired" };
+  g_autoptr(GPtrArray) shown = g_ptr_array_new ();
+  guint status_index = gtk_drop_down_get_selected (self->status_dropdown);
+  guint account_index = gtk_drop_down_get_selected (self->account_dropdown);
+  const char *status = status_index < G_N_ELEMENTS (statuses) ? statuses[status_index] : NULL;
+  const char *account = account_index < self->account_ids->len ? g_ptr_array_index (self->account_ids, account_index) : "";
+  const char *search = gtk_editable_get_text (GTK_EDITABLE (self->search_entry));
+
+  for (guint i = 0; self->all && i < self->all->len; i++)
+    {
+      CrmRecord *quote = g_ptr_array_index (self->all, i);
+
+      if ((status && !g_str_equal (crm_quote_record_get_status (quote, NULL), status)) ||
+          (*account && g_strcmp0 (crm_record_get_string (quote, "account_id"), account) != 0) ||
+          (*search && !matches_text (quote, search)))
+        continue;
+      g_ptr_array_add (shown, quote);
+    }
+  g_list_store_splice (self->quotes, 0, g_list_model_get_n_items (G_LIST_MODEL (self->quotes)),
+                       shown->pdata, shown->len);
+  if (self->all && self->all->len)
+    {
+      adw_status_page_set_title (self->empty_page, _("No Matching Quotes"));
+      adw_status_page_set_description (self->empty_page, _("No quote has that status, account and words."));
+    }
+  else
+    {
+      adw_status_page_set_title (self->empty_page, _("No Quotes"));
+      adw_status_page_set_description (self->empty_page, _("Make one with New Quote, or from a deal’s page."));
+    }
+  gtk_stack_set_visible_child_name (self->stack, shown->len ? "table" : "empty");
+}
+
+/* The account filter's choices: the accounts that have quotes, keeping
+ * the one chosen */
+static void
+fill_accounts (CrmQuotesView *self)
+{
+  g_autoptr(GtkStringList) names = gtk_string_list_new (NULL);
+  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+  guint index = gtk_drop_down_get_selected (self->account_dropdown);
+  g_autofree char *chosen = g_strdup (index < self->account_ids->len ? g_ptr_array_index (self->account_ids, index) : "");
+  guint selected = 0;
+
+  g_ptr_array_set_size (self->account_ids, 0);
+  g_ptr_array_add (self->account_ids, g_strdup (""));
+  gtk_string_list_append (names, _("Any Account"));
+  for (guint i = 0; self->all && i < self->all->len; i++)
+    {
+      const char *id = crm_record_get_string (g_ptr_array_index (self->all, i), "account_id");
+      const char *name = id ? g_hash_table_lookup (self->account_names, id) : NULL;
+
+      if (name == NULL || g_hash_table_contains (seen, id))
+        continue;
+      g_hash_table_add (seen, (gpointer) id);
+      if (g_str_equal (id, chosen))
+        selected = self->account_ids->len;
+      g_ptr_array_add (self->account_ids, g_strdup (id));
+      gtk_string_list_append (names, name);
+    }
+  gtk_drop_down_set_model (self->account_dropdown, G_LIST_MODEL (names));
+  gtk_drop_down_set_selected (self->account_dropdown, selected);
+}
 
 static void
 reload (CrmQuotesView *self)
@@ -132,12 +271,23 @@ reload (CrmQuotesView *self)
   quotes = crm_store_list (store, "quotes", NULL, 0, 0, NULL);
   if (quotes == NULL)
     quotes = g_ptr_array_new_with_free_func (g_object_unref);
-  g_list_store_splice (self->quotes, 0, g_list_model_get_n_items (G_LIST_MODEL (self->quotes)),
-                       quotes->pdata, quotes->len);
-  gtk_stack_set_visible_child_name (self->stack, quotes->len ? "table" : "empty");
+  g_clear_pointer (&self->all, g_ptr_array_unref);
+  self->all = g_steal_pointer (&quotes);
+  /* Filling the choices notifies the filter, which shows the quotes */
+  self->reloading = TRUE;
+  fill_accounts (self);
+  self->reloading = FALSE;
+  apply_filters (self);
 }
 
 /* Callbacks ***********************************************************/
+
+static void
+filter_changed_cb (CrmQuotesView *self)
+{
+  if (!self->reloading)
+    apply_filters (self);
+}
 
 static void
 row_activated_cb (CrmQuotesView *self,
@@ -165,6 +315,8 @@ crm_quotes_view_dispose (GObject *object)
     gtk_widget_unparent (child);
   g_clear_object (&self->quotes);
   g_clear_pointer (&self->account_names, g_hash_table_unref);
+  g_clear_pointer (&self->account_ids, g_ptr_array_unref);
+  g_clear_pointer (&self->all, g_ptr_array_unref);
 
   G_OBJECT_CLASS (crm_quotes_view_parent_class)->dispose (object);
 }
@@ -192,13 +344,20 @@ crm_quotes_view_class_init (CrmQuotesViewClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class, "/org/example/Crm/crm-quotes-view.ui");
   gtk_widget_class_bind_template_child (widget_class, CrmQuotesView, stack);
   gtk_widget_class_bind_template_child (widget_class, CrmQuotesView, table);
+  gtk_widget_class_bind_template_child (widget_class, CrmQuotesView, empty_page);
+  gtk_widget_class_bind_template_child (widget_class, CrmQuotesView, search_entry);
+  gtk_widget_class_bind_template_child (widget_class, CrmQuotesView, status_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, CrmQuotesView, account_dropdown);
   gtk_widget_class_bind_template_callback (widget_class, row_activated_cb);
+  gtk_widget_class_bind_template_callback (widget_class, filter_changed_cb);
 }
 
 static void
 crm_quotes_view_init (CrmQuotesView *self)
 {
+  self->account_ids = g_ptr_array_new_with_free_func (g_free);
   gtk_widget_init_template (GTK_WIDGET (self));
+  crm_fix_mnemonic_names (GTK_WIDGET (self));
 
   self->quotes = g_list_store_new (CRM_TYPE_RECORD);
   self->account_names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
@@ -209,6 +368,7 @@ crm_quotes_view_init (CrmQuotesView *self)
   crm_table_add_column (self->table, _("Status"), status_cell, self, FALSE, FALSE);
   crm_table_add_column (self->table, _("Valid Until"), valid_until_cell, self, FALSE, FALSE);
   crm_table_add_column (self->table, _("Lines"), lines_cell, self, FALSE, TRUE);
+  crm_table_add_column (self->table, _("Total"), total_cell, self, FALSE, TRUE);
   crm_table_add_column (self->table, _("Currency"), currency_cell, self, FALSE, FALSE);
   crm_table_set_records (self->table, G_LIST_MODEL (self->quotes));
 }

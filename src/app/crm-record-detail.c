@@ -10,6 +10,7 @@
 #include <glib/gi18n.h>
 
 #include "crm-format.h"
+#include "crm-quote-editor.h"
 #include "crm-record-detail.h"
 #include "crm-record-editor.h"
 
@@ -27,6 +28,7 @@ struct _CrmRecordDetail
   GtkBox        *groups;
   GtkWidget     *activity_buttons;
   GtkButton     *next_stage_button;
+  GtkWidget     *new_quote_button;
 
   CrmContext    *context;
   char          *entity;
@@ -480,6 +482,9 @@ update_actions (CrmRecordDetail *self,
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "detail.delete", shown);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "detail.add-activity", links);
   gtk_widget_set_visible (GTK_WIDGET (self->activity_buttons), links);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "detail.new-quote",
+                                 shown && g_strcmp0 (self->entity, "opportunities") == 0);
+  gtk_widget_set_visible (self->new_quote_button, shown && g_strcmp0 (self->entity, "opportunities") == 0);
   update_next_stage (self, shown);
 }
 
@@ -623,6 +628,28 @@ add_activity_action_cb (GtkWidget  *widget,
   gtk_window_present (crm_record_editor_new (self->context, "activities", NULL, defaults, parent_window (self)));
 }
 
+/* A draft quote for the deal, in its currency, for its account and
+ * contact; it is saved when the user saves it */
+static void
+new_quote_action_cb (GtkWidget  *widget,
+                     const char *action_name,
+                     GVariant   *parameter)
+{
+  CrmRecordDetail *self = CRM_RECORD_DETAIL (widget);
+  g_autoptr(JsonObject) defaults = json_object_new ();
+  g_autoptr(CrmRecord) deal = NULL;
+  static const char * const links[] = { "account_id", "contact_id", "currency", NULL };
+
+  if (self->context == NULL || self->id == NULL ||
+      !(deal = crm_store_get (crm_context_get_store (self->context), "opportunities", self->id, NULL)))
+    return;
+  json_object_set_string_member (defaults, "opportunity_id", self->id);
+  for (guint i = 0; links[i]; i++)
+    if (crm_record_get_string (deal, links[i]))
+      json_object_set_string_member (defaults, links[i], crm_record_get_string (deal, links[i]));
+  gtk_window_present (crm_quote_editor_new (self->context, NULL, defaults, parent_window (self)));
+}
+
 /* Callbacks ***********************************************************/
 
 static void
@@ -707,10 +734,12 @@ crm_record_detail_class_init (CrmRecordDetailClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CrmRecordDetail, groups);
   gtk_widget_class_bind_template_child (widget_class, CrmRecordDetail, activity_buttons);
   gtk_widget_class_bind_template_child (widget_class, CrmRecordDetail, next_stage_button);
+  gtk_widget_class_bind_template_child (widget_class, CrmRecordDetail, new_quote_button);
 
   gtk_widget_class_install_action (widget_class, "detail.edit", NULL, edit_action_cb);
   gtk_widget_class_install_action (widget_class, "detail.delete", NULL, delete_action_cb);
   gtk_widget_class_install_action (widget_class, "detail.next-stage", NULL, next_stage_action_cb);
+  gtk_widget_class_install_action (widget_class, "detail.new-quote", NULL, new_quote_action_cb);
   gtk_widget_class_install_action (widget_class, "detail.add-activity", "s", add_activity_action_cb);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_e, GDK_CONTROL_MASK, "detail.edit", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Delete, 0, "detail.delete", NULL);

@@ -14,6 +14,7 @@
 #include "crm-pipeline-view.h"
 #include "crm-outbox-window.h"
 #include "crm-profile.h"
+#include "crm-quote-editor.h"
 #include "crm-quotes-view.h"
 #include "crm-record-editor.h"
 #include "crm-record-window.h"
@@ -75,6 +76,8 @@ new_record_entity (CrmWindow *self)
     return "opportunities";
   if (g_strcmp0 (view, "contacts") == 0)
     return "contacts";
+  if (g_strcmp0 (view, "quotes") == 0)
+    return "quotes";
   return NULL;
 }
 
@@ -262,6 +265,12 @@ new_record_action_cb (GtkWidget  *widget,
 
   if (self->context == NULL || entity == NULL)
     return;
+  /* A quote has its lines and totals to edit, not a form */
+  if (g_str_equal (entity, "quotes"))
+    {
+      gtk_window_present (crm_quote_editor_new (self->context, NULL, NULL, GTK_WINDOW (self)));
+      return;
+    }
   editor = crm_record_editor_new (self->context, entity, NULL, NULL, GTK_WINDOW (self));
   g_signal_connect_object (editor, "saved", G_CALLBACK (record_activated_cb), self, G_CONNECT_SWAPPED);
   gtk_window_present (editor);
@@ -491,6 +500,11 @@ _crm_window_show_record (CrmWindow  *self,
     {
       adw_view_stack_set_visible_child_name (self->view_stack, "contacts");
       crm_contacts_view_show_record (self->contacts_view, entity, id);
+      return;
+    }
+  if (g_str_equal (entity, "quotes"))
+    {
+      gtk_window_present (crm_quote_editor_new (self->context, id, NULL, GTK_WINDOW (self)));
       return;
     }
   window = crm_record_window_new (self->context, entity, id, GTK_WINDOW (self));
