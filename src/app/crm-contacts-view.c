@@ -9,6 +9,8 @@
 
 #include <glib/gi18n.h>
 
+#include "crm-format.h"
+
 #include "crm-contacts-io.h"
 #include "crm-contacts-view.h"
 #include "crm-record-detail.h"
@@ -665,6 +667,13 @@ crm_contacts_view_init (CrmContactsView *self)
   }
 }
 
+/* A sync or an edit changed records: reload now if shown, else when shown */
+static void
+records_changed_cb (CrmContactsView *self)
+{
+  crm_reload_when_shown (GTK_WIDGET (self), (void (*) (gpointer)) reload);
+}
+
 /* Public API **********************************************************/
 
 void
@@ -678,10 +687,11 @@ crm_contacts_view_set_context (CrmContactsView *self,
   g_set_object (&self->context, context);
   crm_record_detail_set_context (self->detail, context);
   if (context)
-    g_signal_connect_swapped (context, "records-changed", G_CALLBACK (reload), self);
+    g_signal_connect_swapped (context, "records-changed", G_CALLBACK (records_changed_cb), self);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "contacts.import", context != NULL);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "contacts.export", context != NULL);
-  reload (self);
+  /* Behind another view, it loads when it shows */
+  crm_reload_when_shown (GTK_WIDGET (self), (void (*) (gpointer)) reload);
 }
 
 void

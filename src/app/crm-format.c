@@ -265,3 +265,32 @@ crm_fix_mnemonic_names (GtkWidget *root)
     crm_fix_mnemonic_names (child);
 }
 
+static void
+reload_on_map_cb (GtkWidget *widget)
+{
+  void (*reload) (gpointer) = g_object_steal_data (G_OBJECT (widget), "crm-reload-pending");
+
+  if (reload)
+    reload (widget);
+}
+
+void
+crm_reload_when_shown (GtkWidget  *widget,
+                       void      (*reload) (gpointer widget))
+{
+  g_return_if_fail (GTK_IS_WIDGET (widget));
+
+  if (gtk_widget_get_mapped (widget))
+    {
+      g_object_set_data (G_OBJECT (widget), "crm-reload-pending", NULL);
+      reload (widget);
+      return;
+    }
+  if (!g_object_get_data (G_OBJECT (widget), "crm-reload-watched"))
+    {
+      g_object_set_data (G_OBJECT (widget), "crm-reload-watched", GINT_TO_POINTER (TRUE));
+      g_signal_connect (widget, "map", G_CALLBACK (reload_on_map_cb), NULL);
+    }
+  g_object_set_data (G_OBJECT (widget), "crm-reload-pending", reload);
+}
+

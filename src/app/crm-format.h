@@ -31,6 +31,11 @@ char       *crm_format_value        (JsonNode   *value);
  * label without the underscore. */
 void        crm_fix_mnemonic_names  (GtkWidget  *root);
 
+/* Runs @reload (@widget) now if @widget is on screen, else the next time it
+ * shows: a view hidden behind another need not reload for every sync */
+void        crm_reload_when_shown   (GtkWidget  *widget,
+                                     void      (*reload) (gpointer widget));
+
 /* Exchange rates to the company currency, from the store's
  * exchange_rates (the latest of each currency) */
 typedef struct _CrmRates CrmRates;

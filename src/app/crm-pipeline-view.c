@@ -426,30 +426,24 @@ text_matches (const char *haystack,
   return strstr (folded, needle) != NULL;
 }
 
-/* The latest activity of each deal, for the stale flag */
+/* The latest activity of each deal, for the stale flag, worked out by
+ * the database rather than by reading every activity */
 static void
 load_last_activity (CrmPipelineView *self,
                     CrmStore        *store)
 {
-  g_autoptr(GPtrArray) activities = crm_store_list (store, "activities", NULL, 0, 0, NULL);
   g_autoptr(GDateTime) now = g_date_time_new_now_local ();
   g_autoptr(GDateTime) stale = g_date_time_add_days (now, -STALE_DAYS);
+  g_autoptr(GHashTable) latest = crm_store_dup_latest (store, "activities", "opportunity_id", "due_at", NULL);
+  GHashTableIter iter;
+  gpointer key, value;
 
   g_hash_table_remove_all (self->last_activity);
-  for (guint i = 0; activities && i < activities->len; i++)
+  if (latest)
     {
-      CrmRecord *activity = g_ptr_array_index (activities, i);
-      const char *deal = crm_record_get_string (activity, "opportunity_id");
-      const char *when = crm_record_get_string (activity, "due_at");
-      const char *known;
-
-      if (deal == NULL)
-        continue;
-      if (when == NULL)
-        when = crm_record_get_updated_at (activity);
-      known = g_hash_table_lookup (self->last_activity, deal);
-      if (when && (known == NULL || strncmp (when, known, 10) > 0))
-        g_hash_table_insert (self->last_activity, g_strdup (deal), g_strndup (when, 10));
+      g_hash_table_iter_init (&iter, latest);
+      while (g_hash_table_iter_next (&iter, &key, &value))
+        g_hash_table_insert (self->last_activity, g_strdup (key), g_strndup (value, 10));
     }
   g_free (self->stale_before);
   self->stale_before = g_date_time_format (stale, "%Y-%m-%d");
@@ -710,6 +704,29 @@ add_column (CrmPipelineView *self,
   return column;
 }
 
+/* Puts @records in @store, unless it holds them already (the same ids
+ * at the same versions, in the same order): a list view rebuilds every
+ * row on a splice, which a sync that changed nothing here should not cost */
+static void
+replace_records (GListStore *store,
+                 GPtrArray  *records)
+{
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (store));
+  gboolean same = n == records->len;
+
+  for (guint i = 0; same && i < n; i++)
+    {
+      g_autoptr(CrmRecord) shown = g_list_model_get_item (G_LIST_MODEL (store), i);
+      CrmRecord *record = g_ptr_array_index (records, i);
+
+      same = g_strcmp0 (crm_record_get_id (shown), crm_record_get_id (record)) == 0 &&
+             crm_record_get_version (shown) == crm_record_get_version (record) &&
+             g_strcmp0 (crm_record_get_updated_at (shown), crm_record_get_updated_at (record)) == 0;
+    }
+  if (!same)
+    g_list_store_splice (store, 0, n, records->pdata, records->len);
+}
+
 static gboolean
 same_stages (CrmPipelineView *self,
              GPtrArray       *stages)
@@ -868,11 +885,13 @@ reload (CrmPipelineView *self)
                                                        unconverted), summary, unconverted);
         }
       gtk_label_set_text (column->summary_label, column->summary);
-      g_list_store_splice (column->deals, 0, g_list_model_get_n_items (G_LIST_MODEL (column->deals)),
-                           bucket->pdata, bucket->len);
+      replace_records (column->deals, bucket);
     }
-  g_list_store_splice (self->list_deals, 0, g_list_model_get_n_items (G_LIST_MODEL (self->list_deals)),
-                       shown->pdata, shown->len);
+  /* The list is only kept up to date while it shows; showing it reloads */
+  if (gtk_toggle_button_get_active (self->list_toggle))
+    replace_records (self->list_deals, shown);
+  else
+    g_list_store_remove_all (self->list_deals);
   if (!gtk_toggle_button_get_active (self->list_toggle))
     gtk_stack_set_visible_child_name (self->stack, "board");
   else
@@ -1106,6 +1125,13 @@ crm_pipeline_view_init (CrmPipelineView *self)
   g_signal_connect_swapped (self->list_toggle, "notify::active", G_CALLBACK (filters_changed_cb), self);
 }
 
+/* A sync or an edit changed records: reload now if shown, else when shown */
+static void
+records_changed_cb (CrmPipelineView *self)
+{
+  crm_reload_when_shown (GTK_WIDGET (self), (void (*) (gpointer)) reload);
+}
+
 /* Public API **********************************************************/
 
 void
@@ -1119,7 +1145,7 @@ crm_pipeline_view_set_context (CrmPipelineView *self,
   g_set_object (&self->context, context);
   if (context)
     {
-      g_signal_connect_swapped (context, "records-changed", G_CALLBACK (reload), self);
+      g_signal_connect_swapped (context, "records-changed", G_CALLBACK (records_changed_cb), self);
       reload (self);
     }
 }

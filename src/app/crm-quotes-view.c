@@ -373,6 +373,13 @@ crm_quotes_view_init (CrmQuotesView *self)
   crm_table_set_records (self->table, G_LIST_MODEL (self->quotes));
 }
 
+/* A sync or an edit changed records: reload now if shown, else when shown */
+static void
+records_changed_cb (CrmQuotesView *self)
+{
+  crm_reload_when_shown (GTK_WIDGET (self), (void (*) (gpointer)) reload);
+}
+
 /* Public API **********************************************************/
 
 void
@@ -385,8 +392,9 @@ crm_quotes_view_set_context (CrmQuotesView *self,
     g_signal_handlers_disconnect_by_data (self->context, self);
   g_set_object (&self->context, context);
   if (context)
-    g_signal_connect_swapped (context, "records-changed", G_CALLBACK (reload), self);
-  reload (self);
+    g_signal_connect_swapped (context, "records-changed", G_CALLBACK (records_changed_cb), self);
+  /* Behind another view, it loads when it shows */
+  crm_reload_when_shown (GTK_WIDGET (self), (void (*) (gpointer)) reload);
 }
 
 GListModel *

@@ -89,6 +89,11 @@ GPtrArray  *crm_store_search             (CrmStore        *self,
 gint64      crm_store_count              (CrmStore        *self,
                                           const char      *entity,
                                           GError         **error);
+GHashTable *crm_store_dup_latest         (CrmStore        *self,
+                                          const char      *entity_name,
+                                          const char      *group_field,
+                                          const char      *value_field,
+                                          GError         **error);
 
 gboolean    crm_store_get_status         (CrmStore        *self,
                                           CrmStoreStatus  *status,
