@@ -285,6 +285,7 @@ test_team (void)
   g_auto(Run) refused = { 0 };
   g_auto(Run) vic_text = { 0 };
   g_autofree char *path = NULL;
+  g_autofree char *admin_token = NULL;
   g_autofree char *riley_token = NULL;
   g_autofree char *morgan_token = NULL;
   g_autofree char *vic_id = NULL;
@@ -345,8 +346,8 @@ test_team (void)
 
   /* On the server, signed by morgan */
   path = g_strdup_printf ("/api/v1/forecast_adjustments/%s", json_object_get_string_member (adjustment, "id"));
-  on_server = crm_test_server_request (env->server, "GET", path, crm_test_server_login (env->server, "admin", "demo"),
-                                       NULL, NULL);
+  admin_token = crm_test_server_login (env->server, "admin", "demo");
+  on_server = crm_test_server_request (env->server, "GET", path, admin_token, NULL, NULL);
   g_assert_cmpuint (on_server->status, ==, 200);
   server_record = crm_test_response_object (on_server);
   if (json_object_has_member (server_record, "record"))
