@@ -244,23 +244,12 @@ crm_fix_mnemonic_names (GtkWidget *root)
 {
   g_return_if_fail (GTK_IS_WIDGET (root));
 
+  /* GTK 4.8 gives such a button its label as typed ("_Save") for a name
+   * and adds the text of its child ("Save"): without the property, the
+   * text alone names it */
   if (GTK_IS_BUTTON (root) && gtk_button_get_use_underline (GTK_BUTTON (root)) &&
       gtk_button_get_label (GTK_BUTTON (root)))
-    {
-      const char *label = gtk_button_get_label (GTK_BUTTON (root));
-      g_autoptr(GString) name = g_string_sized_new (strlen (label));
-
-      /* "__" is a literal underscore; a single one marks the mnemonic */
-      for (const char *p = label; *p; p++)
-        {
-          if (*p == '_' && p[1] == '_')
-            p++;
-          else if (*p == '_')
-            continue;
-          g_string_append_c (name, *p);
-        }
-      gtk_accessible_update_property (GTK_ACCESSIBLE (root), GTK_ACCESSIBLE_PROPERTY_LABEL, name->str, -1);
-    }
+    gtk_accessible_reset_property (GTK_ACCESSIBLE (root), GTK_ACCESSIBLE_PROPERTY_LABEL);
   for (GtkWidget *child = gtk_widget_get_first_child (root); child; child = gtk_widget_get_next_sibling (child))
     crm_fix_mnemonic_names (child);
 }

@@ -27,8 +27,8 @@ char       *crm_format_date         (const char *date);
 char       *crm_format_value        (JsonNode   *value);
 
 /* GTK 4.8 names a button whose label has a mnemonic "_Save Save" in the
- * accessibility tree; this names every such button under @root by its
- * label without the underscore. */
+ * accessibility tree; this makes every such button under @root go by its
+ * text alone ("Save"). */
 void        crm_fix_mnemonic_names  (GtkWidget  *root);
 
 /* Runs @reload (@widget) now if @widget is on screen, else the next time it
