@@ -243,12 +243,15 @@ crm_server_login_finish (GAsyncResult  *result,
 /**
  * crm_server_authenticate:
  * @authorization: (nullable): the Authorization header
+ * @directory_stamp: (out): the user directory's stamp, read in the same
+ *   query (see crm_server_db_get_token())
  *
  * Returns: the user id the bearer token belongs to
  */
 char *
 crm_server_authenticate (CrmServerDb  *db,
                          const char   *authorization,
+                         gint64       *directory_stamp,
                          GError      **error)
 {
   g_autofree char *hash = NULL;
@@ -264,7 +267,7 @@ crm_server_authenticate (CrmServerDb  *db,
       return NULL;
     }
   hash = crm_server_token_hash (authorization + 7);
-  user_id = crm_server_db_get_token (db, hash, &expires_at, &local_error);
+  user_id = crm_server_db_get_token (db, hash, &expires_at, directory_stamp, &local_error);
   if (local_error)
     {
       g_propagate_error (error, g_steal_pointer (&local_error));

@@ -35,6 +35,7 @@ char    *crm_server_login_finish       (GAsyncResult         *result,
                                         GError              **error);
 char    *crm_server_authenticate       (CrmServerDb  *db,
                                         const char   *authorization,
+                                        gint64       *directory_stamp,
                                         GError      **error);
 
 G_END_DECLS

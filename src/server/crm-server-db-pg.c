@@ -19,10 +19,10 @@
  * - Mutation ids live in the shared mutations table, read after the lock
  *   is taken, so a push retried on another instance gets the stored result.
  *
- * Connections: the server does all of its database work on the main
- * thread, one statement after another, so the pool is one connection per
- * process: a second would sit idle, and the way to use more cores is more
- * instances. Statements are prepared once per connection (the names are
+ * Connections: a CrmServerDb is one connection, used by one thread. A
+ * server opens two, its pool: one for the reads on its main loop and one
+ * for its writer thread (crm-server-writer.c); the way to use more cores
+ * is more instances. Statements are prepared once per connection (the names are
  * forgotten with the connection). A connection that broke, as when the
  * database restarts, is replaced on the next call, at most once a second
  * while the database stays away; meanwhile every call fails with
@@ -42,7 +42,7 @@
 
 #include "crm-server-db-private.h"
 
-#define SCHEMA_VERSION 1
+#define SCHEMA_VERSION 2
 
 /* pg_advisory_xact_lock key for migrations: "crm-sch" */
 #define MIGRATION_LOCK "29949632836338536"
@@ -59,6 +59,9 @@ typedef struct
   guint        n_statements;
   gboolean     in_transaction;
   gint64       next_attempt;    /* monotonic time of the next connection attempt */
+  /* A read transaction's horizon and next_seq, read with its BEGIN, or -1 */
+  gint64       read_horizon;
+  gint64       read_next_seq;
 } PgDb;
 
 #define SELF(db) ((PgDb *) (db))
@@ -114,6 +117,9 @@ static const char * const migrations[SCHEMA_VERSION] = {
   "  failures INTEGER NOT NULL,"
   "  first_at BIGINT NOT NULL"
   ");",
+  /* The feed by seq with whose each change is, so a pull passes over
+   * the changes its reader may not see in the index */
+  "CREATE INDEX records_feed ON records (seq, subject_id);",
 };
 
 /* Helpers *************************************************************/
@@ -475,6 +481,9 @@ pg_free (CrmServerDb *db)
   g_free (self);
 }
 
+/* A read transaction reads the feed's bounds with its BEGIN, as its
+ * first statement (which takes its snapshot): a pull needs them, and it
+ * saves a round trip each */
 static gboolean
 pg_begin (CrmServerDb  *db,
           gboolean      write,
@@ -483,7 +492,8 @@ pg_begin (CrmServerDb  *db,
   PgDb *self = SELF (db);
   const char *sql = write
     ? "BEGIN ISOLATION LEVEL READ COMMITTED; SELECT value FROM meta WHERE key = 'next_seq' FOR UPDATE"
-    : "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY";
+    : "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY;"
+      " SELECT (SELECT value FROM meta WHERE key = 'horizon'), (SELECT value FROM meta WHERE key = 'next_seq')";
 
   g_assert (!self->in_transaction);
   for (guint attempt = 0;; attempt++)
@@ -494,7 +504,14 @@ pg_begin (CrmServerDb  *db,
         return FALSE;
       result = PQexec (self->conn, sql);
       if (result_ok (result))
-        break;
+        {
+          if (!write && PQntuples (result) == 1)
+            {
+              self->read_horizon = int_value (result, 0, 0);
+              self->read_next_seq = int_value (result, 0, 1);
+            }
+          break;
+        }
       /* Nothing was done on a connection that broke: start over once */
       if (attempt == 0 && PQstatus (self->conn) != CONNECTION_OK)
         {
@@ -520,6 +537,7 @@ pg_rollback (CrmServerDb *db)
   if (!self->in_transaction)
     return;
   self->in_transaction = FALSE;
+  self->read_horizon = self->read_next_seq = -1;
   if (self->conn && PQstatus (self->conn) == CONNECTION_OK)
     {
       g_autoptr(PGresult) result = PQexec (self->conn, "ROLLBACK");
@@ -540,10 +558,12 @@ pg_commit (CrmServerDb  *db,
   if (!ensure_connected (self, error))
     {
       self->in_transaction = FALSE;
+      self->read_horizon = self->read_next_seq = -1;
       return FALSE;
     }
   result = PQexec (self->conn, "COMMIT");
   self->in_transaction = FALSE;
+  self->read_horizon = self->read_next_seq = -1;
   /* COMMIT of a transaction that failed answers ROLLBACK */
   if (result_ok (result) && g_str_equal (PQcmdStatus (result), "COMMIT"))
     return TRUE;
@@ -577,6 +597,7 @@ pg_rollback_to (CrmServerDb *db)
 }
 
 #define ROW_COLUMNS "entity, id, version, seq, owner_id, subject_id, deleted, data"
+#define ROW_COLUMNS_R "entity, r.id, r.version, r.seq, r.owner_id, r.subject_id, r.deleted, r.data"
 
 static CrmServerRow *
 pg_get_row (CrmServerDb  *db,
@@ -643,13 +664,15 @@ pg_add_revocation (CrmServerDb  *db,
 static gint64
 pg_get_horizon (CrmServerDb *db)
 {
+  if (SELF (db)->read_horizon >= 0)
+    return SELF (db)->read_horizon;
   return get_meta (SELF (db), "horizon");
 }
 
 static gint64
 pg_get_last_seq (CrmServerDb *db)
 {
-  gint64 next = get_meta (SELF (db), "next_seq");
+  gint64 next = SELF (db)->read_next_seq >= 0 ? SELF (db)->read_next_seq : get_meta (SELF (db), "next_seq");
 
   return next < 0 ? -1 : next - 1;
 }
@@ -689,23 +712,27 @@ pg_foreach_change (CrmServerDb           *db,
                    gpointer               user_data,
                    GError               **error)
 {
-  /* Two streams in seq order, each limited, merged here */
-  static const char records_sql[] =
-    "SELECT " ROW_COLUMNS " FROM records WHERE seq > $1 AND " VISIBLE ("$3", "$4", "$5")
-    " ORDER BY seq LIMIT $2";
-  static const char revocations_sql[] =
-    "SELECT r.entity, r.id,"
-    "       coalesce ((SELECT v.version FROM records v WHERE v.entity = r.entity AND v.id = r.id), 0),"
-    "       r.seq, NULL, r.subject_id, TRUE, NULL FROM revocations r"
-    " WHERE r.seq > $1 AND NOT $3::boolean"
-    "   AND (r.subject_id = ANY (ARRAY (SELECT jsonb_array_elements_text ($4::jsonb)))"
-    "        OR (r.entity IN ('accounts', 'contacts')"
-    "            AND r.subject_id = ANY (ARRAY (SELECT jsonb_array_elements_text ($5::jsonb)))))"
-    "   AND NOT EXISTS (SELECT 1 FROM records x WHERE x.entity = r.entity AND x.id = r.id"
-    "                   AND (x.subject_id = ANY (ARRAY (SELECT jsonb_array_elements_text ($4::jsonb)))"
-    "                        OR (x.entity IN ('accounts', 'contacts')"
-    "                            AND x.subject_id = ANY (ARRAY (SELECT jsonb_array_elements_text ($5::jsonb))))))"
-    " ORDER BY r.seq LIMIT $2";
+  /* Two streams in seq order, each walking its own index and stopping at
+   * the limit, merged by the database: one round trip. An admin reads
+   * everything, so nothing is revoked from them. */
+  static const char sql[] =
+    "SELECT * FROM ("
+    " (SELECT " ROW_COLUMNS " FROM records WHERE seq > $1 AND " VISIBLE ("$3", "$4", "$5")
+    "  ORDER BY seq LIMIT $2)"
+    " UNION ALL"
+    " (SELECT r.entity, r.id,"
+    "         coalesce ((SELECT v.version FROM records v WHERE v.entity = r.entity AND v.id = r.id), 0),"
+    "         r.seq, NULL, r.subject_id, TRUE, NULL FROM revocations r"
+    "  WHERE r.seq > $1 AND NOT $3::boolean"
+    "    AND (r.subject_id = ANY (ARRAY (SELECT jsonb_array_elements_text ($4::jsonb)))"
+    "         OR (r.entity IN ('accounts', 'contacts')"
+    "             AND r.subject_id = ANY (ARRAY (SELECT jsonb_array_elements_text ($5::jsonb)))))"
+    "    AND NOT EXISTS (SELECT 1 FROM records x WHERE x.entity = r.entity AND x.id = r.id"
+    "                    AND (x.subject_id = ANY (ARRAY (SELECT jsonb_array_elements_text ($4::jsonb)))"
+    "                         OR (x.entity IN ('accounts', 'contacts')"
+    "                             AND x.subject_id = ANY (ARRAY (SELECT jsonb_array_elements_text ($5::jsonb))))))"
+    "  ORDER BY r.seq LIMIT $2)"
+    ") AS changes ORDER BY seq LIMIT $2";
   PgDb *self = SELF (db);
   char after[24];
   char count[24];
@@ -715,29 +742,16 @@ pg_foreach_change (CrmServerDb           *db,
     filter->own_json ? filter->own_json : "[]",
     filter->shared_json ? filter->shared_json : "[]",
   };
-  g_autoptr(PGresult) records = query (self, records_sql, G_N_ELEMENTS (values), values, error);
-  g_autoptr(PGresult) revocations = NULL;
-  int n_records;
-  int n_revocations;
-  int i = 0;
-  int j = 0;
+  g_autoptr(PGresult) result = query (self, sql, G_N_ELEMENTS (values), values, error);
 
-  if (records == NULL)
+  if (result == NULL)
     return FALSE;
-  /* An admin reads everything: nothing is revoked from them */
-  if (!filter->all && !(revocations = query (self, revocations_sql, G_N_ELEMENTS (values), values, error)))
-    return FALSE;
-  n_records = PQntuples (records);
-  n_revocations = revocations ? PQntuples (revocations) : 0;
-
-  for (guint n = 0; n < limit && (i < n_records || j < n_revocations); n++)
+  for (int i = 0; i < PQntuples (result); i++)
     {
-      gboolean take_revocation = i >= n_records ||
-        (j < n_revocations && int_value (revocations, j, 3) < int_value (records, i, 3));
-      CrmServerRow row = take_revocation ? borrow_row (revocations, j++) : borrow_row (records, i++);
+      CrmServerRow row = borrow_row (result, i);
 
       if (!func (&row, user_data))
-        return TRUE;
+        break;
     }
   return TRUE;
 }
@@ -795,16 +809,26 @@ pg_foreach_live (CrmServerDb           *db,
 }
 
 static char *
-pg_get_mutation (CrmServerDb  *db,
-                 const char   *key,
-                 GError      **error)
+pg_get_mutation_row (CrmServerDb   *db,
+                     const char    *key,
+                     const char    *entity,
+                     const char    *id,
+                     CrmServerRow **row,
+                     GError       **error)
 {
-  const char *values[] = { key };
-  g_autoptr(PGresult) result = query (SELF (db), "SELECT result FROM mutations WHERE key = $1", 1, values, error);
+  static const char sql[] =
+    "SELECT r." ROW_COLUMNS_R ", (SELECT result FROM mutations WHERE key = $1)"
+    " FROM (SELECT 1) AS one LEFT JOIN records r ON r.entity = $2 AND r.id = $3";
+  const char *values[] = { key, entity, id };
+  g_autoptr(PGresult) result = query (SELF (db), sql, G_N_ELEMENTS (values), values, error);
 
-  if (result == NULL || PQntuples (result) == 0)
+  if (result == NULL || PQntuples (result) != 1)
     return NULL;
-  return dup_value (result, 0, 0);
+  if (!PQgetisnull (result, 0, 8))
+    return dup_value (result, 0, 8);
+  if (!PQgetisnull (result, 0, 0))
+    *row = read_row (result, 0);
+  return NULL;
 }
 
 static gboolean
@@ -901,15 +925,19 @@ static char *
 pg_get_token (CrmServerDb  *db,
               const char   *token_hash,
               gint64       *expires_at,
+              gint64       *directory_stamp,
               GError      **error)
 {
+  static const char sql[] =
+    "SELECT user_id, expires_at, (SELECT coalesce (max (seq), 0) FROM records WHERE entity = 'users')"
+    " FROM tokens WHERE token_hash = $1";
   const char *values[] = { token_hash };
-  g_autoptr(PGresult) result = query (SELF (db), "SELECT user_id, expires_at FROM tokens WHERE token_hash = $1",
-                                      1, values, error);
+  g_autoptr(PGresult) result = query (SELF (db), sql, 1, values, error);
 
   if (result == NULL || PQntuples (result) == 0)
     return NULL;
   *expires_at = int_value (result, 0, 1);
+  *directory_stamp = int_value (result, 0, 2);
   return dup_value (result, 0, 0);
 }
 
@@ -988,7 +1016,7 @@ static const CrmServerDbClass pg_class = {
   pg_foreach_change,
   pg_count_visible,
   pg_foreach_live,
-  pg_get_mutation,
+  pg_get_mutation_row,
   pg_put_mutation,
   pg_get_login,
   pg_get_username,
@@ -1018,6 +1046,7 @@ _crm_server_db_pg_open (const char  *url,
   self->parent.klass = &pg_class;
   self->url = g_strdup (url);
   self->statements = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->read_horizon = self->read_next_seq = -1;
   if (!(self->conn = connect_url (url, error)) || !migrate (self, error))
     {
       pg_free ((CrmServerDb *) self);

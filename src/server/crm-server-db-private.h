@@ -36,7 +36,8 @@ typedef struct
   gboolean      (*foreach_live)   (CrmServerDb *db, const char *entity, const char *after_id,
                                    guint limit, const CrmServerFilter *filter,
                                    CrmServerRowFunc func, gpointer user_data, GError **error);
-  char         *(*get_mutation)   (CrmServerDb *db, const char *key, GError **error);
+  char         *(*get_mutation_row) (CrmServerDb *db, const char *key, const char *entity,
+                                     const char *id, CrmServerRow **row, GError **error);
   gboolean      (*put_mutation)   (CrmServerDb *db, const char *key, const char *user_id,
                                    const char *result, GError **error);
   gboolean      (*get_login)      (CrmServerDb *db, const char *username, char **user_id,
@@ -47,7 +48,7 @@ typedef struct
   gboolean      (*put_token)      (CrmServerDb *db, const char *token_hash, const char *user_id,
                                    gint64 expires_at, GError **error);
   char         *(*get_token)      (CrmServerDb *db, const char *token_hash, gint64 *expires_at,
-                                   GError **error);
+                                   gint64 *directory_stamp, GError **error);
   gboolean      (*get_failures)   (CrmServerDb *db, const char *username, guint *failures,
                                    gint64 *first_at, GError **error);
   gboolean      (*put_failures)   (CrmServerDb *db, const char *username, guint failures,
@@ -58,6 +59,7 @@ typedef struct
 struct _CrmServerDb
 {
   const CrmServerDbClass *klass;
+  char                   *location;  /* as given to crm_server_db_open() */
 };
 
 CrmServerDb *_crm_server_db_sqlite_open (const char  *path,

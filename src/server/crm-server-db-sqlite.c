@@ -1,7 +1,10 @@
 /* crm-server-db-sqlite.c: the server's store on SQLite, the embedded default
  *
- * One connection, WAL, synchronous=FULL. BEGIN IMMEDIATE serializes the
- * writers, so the change sequence is allocated in commit order.
+ * A connection per thread that uses it (the server reads on its main
+ * loop and writes in its writer thread), WAL, synchronous=FULL. BEGIN
+ * IMMEDIATE serializes the writers, within an instance and across
+ * instances on one file, so the change sequence is allocated in commit
+ * order.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -21,7 +24,7 @@
 
 #include "crm-server-db-private.h"
 
-#define SCHEMA_VERSION 1
+#define SCHEMA_VERSION 2
 
 typedef struct
 {
@@ -79,6 +82,12 @@ static const char schema_v1[] =
   "  failures INTEGER NOT NULL,"
   "  first_at INTEGER NOT NULL"
   ") WITHOUT ROWID;";
+
+/* Version 2: the feed by seq with whose each change is, so a pull skips
+ * the changes its reader may not see in the index, without reading
+ * their records (in a team, most of the feed is other people's) */
+static const char schema_v2[] =
+  "CREATE INDEX records_feed ON records (seq, subject_id);";
 
 /* Helpers *************************************************************/
 
@@ -232,6 +241,23 @@ read_row (sqlite3_stmt *stmt)
   row->deleted = sqlite3_column_int (stmt, 6);
   row->data = dup_column (stmt, 7);
   return row;
+}
+
+/* How long a writer waits for another (instance's) writer, in total */
+#define BUSY_TIMEOUT_USEC (10 * G_USEC_PER_SEC)
+#define BUSY_SLEEP_USEC 250
+
+/* Instead of sqlite3_busy_timeout(), whose sleeps grow to 100 ms: writers
+ * on one file take turns for a few milliseconds each, and a writer that
+ * slept 100 ms past its turn kept every request of its group waiting */
+static int
+busy_cb (void *user_data,
+         int   n_calls)
+{
+  if ((gint64) n_calls * BUSY_SLEEP_USEC >= BUSY_TIMEOUT_USEC)
+    return 0;
+  g_usleep (BUSY_SLEEP_USEC);
+  return 1;
 }
 
 static gboolean
@@ -474,7 +500,8 @@ sqlite_foreach_change (CrmServerDb           *db,
   /* Two streams in seq order, each walking its own index and stopping at
    * the limit, merged here: a page costs its size, not the feed's. */
   static const char records_sql[] =
-    "SELECT " ROW_COLUMNS " FROM records WHERE seq > ?1 AND " VISIBLE " ORDER BY seq LIMIT ?2";
+    "SELECT " ROW_COLUMNS " FROM records INDEXED BY records_feed WHERE seq > ?1 AND " VISIBLE
+    " ORDER BY seq LIMIT ?2";
   static const char revocations_sql[] =
     "SELECT r.entity, r.id,"
     "       coalesce ((SELECT v.version FROM records v WHERE v.entity = r.entity AND v.id = r.id), 0),"
@@ -618,6 +645,25 @@ sqlite_get_mutation (CrmServerDb  *db,
   return NULL;
 }
 
+/* In process, two statements cost no more than one */
+static char *
+sqlite_get_mutation_row (CrmServerDb   *db,
+                         const char    *key,
+                         const char    *entity,
+                         const char    *id,
+                         CrmServerRow **row,
+                         GError       **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  char *stored = sqlite_get_mutation (db, key, &local_error);
+
+  if (stored == NULL && local_error == NULL && entity && id)
+    *row = sqlite_get_row (db, entity, id, &local_error);
+  if (local_error)
+    g_propagate_error (error, g_steal_pointer (&local_error));
+  return stored;
+}
+
 static gboolean
 sqlite_put_mutation (CrmServerDb  *db,
                             const char   *key,
@@ -720,13 +766,17 @@ sqlite_put_token (CrmServerDb  *db,
   return step_done (db, stmt, error);
 }
 
+#define DIRECTORY_STAMP "(SELECT coalesce (max (seq), 0) FROM records WHERE entity = 'users')"
+
 static char *
 sqlite_get_token (CrmServerDb  *db,
-                         const char   *token_hash,
-                         gint64       *expires_at,
-                         GError      **error)
+                  const char   *token_hash,
+                  gint64       *expires_at,
+                  gint64       *directory_stamp,
+                  GError      **error)
 {
-  g_autoptr(StmtUse) stmt = prepare (db, "SELECT user_id, expires_at FROM tokens WHERE token_hash = ?", error);
+  g_autoptr(StmtUse) stmt = prepare (db, "SELECT user_id, expires_at, " DIRECTORY_STAMP
+                                         " FROM tokens WHERE token_hash = ?", error);
   int rc;
 
   if (stmt == NULL)
@@ -736,6 +786,7 @@ sqlite_get_token (CrmServerDb  *db,
   if (rc == SQLITE_ROW)
     {
       *expires_at = sqlite3_column_int64 (stmt, 1);
+      *directory_stamp = sqlite3_column_int64 (stmt, 2);
       return dup_column (stmt, 0);
     }
   if (rc != SQLITE_DONE)
@@ -825,7 +876,7 @@ static const CrmServerDbClass sqlite_class = {
   sqlite_foreach_change,
   sqlite_count_visible,
   sqlite_foreach_live,
-  sqlite_get_mutation,
+  sqlite_get_mutation_row,
   sqlite_put_mutation,
   sqlite_get_login,
   sqlite_get_username,
@@ -859,7 +910,7 @@ _crm_server_db_sqlite_open (const char  *path,
   if ((rc = sqlite3_open_v2 (path, &SELF (db)->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL)) != SQLITE_OK)
     goto failed;
   sqlite3_extended_result_codes (SELF (db)->db, TRUE);
-  sqlite3_busy_timeout (SELF (db)->db, 10000);
+  sqlite3_busy_handler (SELF (db)->db, busy_cb, NULL);
 
   if ((rc = sqlite3_prepare_v2 (SELF (db)->db, "PRAGMA user_version", -1, &stmt, NULL)) != SQLITE_OK ||
       (rc = sqlite3_step (stmt)) != SQLITE_ROW)
@@ -875,14 +926,19 @@ _crm_server_db_sqlite_open (const char  *path,
       return NULL;
     }
 
+  /* Reads through a memory map: each commit of the writer's connection
+   * (or another instance's) empties this connection's page cache, and
+   * reading the pages again with read() cost pulls a copy of each.
+   * Writes still go through the WAL with write() and fsync. */
   if (!exec (db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; "
-                 "PRAGMA foreign_keys = ON; PRAGMA cache_size = -64000;", error))
+                 "PRAGMA foreign_keys = ON; PRAGMA cache_size = -64000; "
+                 "PRAGMA mmap_size = 1073741824;", error))
     {
       sqlite_free (db);
       return NULL;
     }
 
-  if (version < 1)
+  if (version < SCHEMA_VERSION)
     {
       if (!exec (db, "BEGIN IMMEDIATE", error))
         {
@@ -894,8 +950,9 @@ _crm_server_db_sqlite_open (const char  *path,
         goto failed;
       version = sqlite3_column_int (stmt, 0);
       g_clear_pointer (&stmt, sqlite3_finalize);
-      if (version < 1 &&
-          (!exec (db, schema_v1, error) || !exec (db, "PRAGMA user_version = 1", error)))
+      if ((version < 1 && !exec (db, schema_v1, error)) ||
+          (version < 2 && !exec (db, schema_v2, error)) ||
+          (version < SCHEMA_VERSION && !exec (db, "PRAGMA user_version = " G_STRINGIFY (SCHEMA_VERSION), error)))
         {
           exec (db, "ROLLBACK", NULL);
           sqlite_free (db);

@@ -22,26 +22,48 @@ CrmServerDb *
 crm_server_db_open (const char  *location,
                     GError     **error)
 {
+  const char *path = location;
+  CrmServerDb *db;
+
   g_return_val_if_fail (location != NULL, NULL);
 
   if (g_str_has_prefix (location, "postgresql://") || g_str_has_prefix (location, "postgres://"))
-    return _crm_server_db_pg_open (location, error);
-  if (g_str_has_prefix (location, "sqlite:"))
-    location += strlen ("sqlite:");
-  if (*location == '\0')
+    db = _crm_server_db_pg_open (location, error);
+  else
     {
-      g_set_error (error, CRM_SERVER_DB_ERROR, CRM_SERVER_DB_ERROR_FAILED,
-                   "sqlite: needs the path of the database file");
-      return NULL;
+      if (g_str_has_prefix (path, "sqlite:"))
+        path += strlen ("sqlite:");
+      if (*path == '\0')
+        {
+          g_set_error (error, CRM_SERVER_DB_ERROR, CRM_SERVER_DB_ERROR_FAILED,
+                       "sqlite: needs the path of the database file");
+          return NULL;
+        }
+      db = _crm_server_db_sqlite_open (path, error);
     }
-  return _crm_server_db_sqlite_open (location, error);
+  if (db)
+    db->location = g_strdup (location);
+  return db;
 }
 
 void
 crm_server_db_free (CrmServerDb *db)
 {
-  if (db)
-    db->klass->free (db);
+  if (db == NULL)
+    return;
+  g_free (db->location);
+  db->klass->free (db);
+}
+
+/**
+ * crm_server_db_get_location:
+ *
+ * What the store was opened from, to open another connection to it
+ */
+const char *
+crm_server_db_get_location (CrmServerDb *db)
+{
+  return db->location;
 }
 
 /**
@@ -207,12 +229,29 @@ crm_server_db_foreach_live (CrmServerDb           *db,
   return db->klass->foreach_live (db, entity, after_id, limit, filter, func, user_data, error);
 }
 
+/**
+ * crm_server_db_get_mutation_row:
+ * @entity: (nullable): with @id, the record to read as well
+ * @row: (out) (nullable): the record, tombstone or not, when there is
+ *   one and no stored result
+ *
+ * The result stored for a mutation key, and the record (as
+ * crm_server_db_get_row() reads it) the mutation is about, in one round
+ * trip: a push makes one such lookup per mutation, and writers take
+ * turns.
+ *
+ * Returns: the stored result, or %NULL
+ */
 char *
-crm_server_db_get_mutation (CrmServerDb  *db,
-                            const char   *key,
-                            GError      **error)
+crm_server_db_get_mutation_row (CrmServerDb   *db,
+                                const char    *key,
+                                const char    *entity,
+                                const char    *id,
+                                CrmServerRow **row,
+                                GError       **error)
 {
-  return db->klass->get_mutation (db, key, error);
+  *row = NULL;
+  return db->klass->get_mutation_row (db, key, entity, id, row, error);
 }
 
 gboolean
@@ -262,13 +301,23 @@ crm_server_db_put_token (CrmServerDb  *db,
   return db->klass->put_token (db, token_hash, user_id, expires_at, error);
 }
 
+/**
+ * crm_server_db_get_token:
+ * @directory_stamp: (out): a number that changes whenever a user record
+ *   does (the last seq among them, tombstones included), read in the
+ *   same query, so a request learns who holds the token and whether the
+ *   user directory it may have kept is still current in one round trip
+ *
+ * Returns: the user id, or %NULL when there is no such token
+ */
 char *
 crm_server_db_get_token (CrmServerDb  *db,
                          const char   *token_hash,
                          gint64       *expires_at,
+                         gint64       *directory_stamp,
                          GError      **error)
 {
-  return db->klass->get_token (db, token_hash, expires_at, error);
+  return db->klass->get_token (db, token_hash, expires_at, directory_stamp, error);
 }
 
 gboolean

@@ -25,6 +25,11 @@
  * view of what is in flight and delays every reader behind the slowest
  * writer; our writes are short, so the lock costs less than it saves.
  *
+ * Connections: a CrmServerDb is one connection, for one thread at a
+ * time. The server opens a second from crm_server_db_get_location() for
+ * its writer thread, which commits writes in groups (crm-server-writer.c);
+ * its main loop reads on the first.
+ *
  * Errors: CRM_SERVER_DB_ERROR_BUSY means try again shortly (locked, a
  * serialization failure, or the database unreachable); the HTTP layer
  * answers it with 503 and Retry-After.
@@ -78,6 +83,7 @@ GQuark        crm_server_db_error_quark      (void);
 CrmServerDb  *crm_server_db_open             (const char        *location,
                                               GError           **error);
 void          crm_server_db_free             (CrmServerDb       *db);
+const char   *crm_server_db_get_location     (CrmServerDb       *db);
 
 gboolean      crm_server_db_begin            (CrmServerDb       *db,
                                               gboolean           write,
@@ -126,8 +132,11 @@ gboolean      crm_server_db_foreach_live     (CrmServerDb       *db,
                                               gpointer           user_data,
                                               GError           **error);
 
-char         *crm_server_db_get_mutation     (CrmServerDb       *db,
+char         *crm_server_db_get_mutation_row (CrmServerDb       *db,
                                               const char        *key,
+                                              const char        *entity,
+                                              const char        *id,
+                                              CrmServerRow     **row,
                                               GError           **error);
 gboolean      crm_server_db_put_mutation     (CrmServerDb       *db,
                                               const char        *key,
@@ -155,6 +164,7 @@ gboolean      crm_server_db_put_token        (CrmServerDb       *db,
 char         *crm_server_db_get_token        (CrmServerDb       *db,
                                               const char        *token_hash,
                                               gint64            *expires_at,
+                                              gint64            *directory_stamp,
                                               GError           **error);
 gboolean      crm_server_db_get_failures     (CrmServerDb       *db,
                                               const char        *username,

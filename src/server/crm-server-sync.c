@@ -180,7 +180,7 @@ crm_server_access_load (CrmServerDb  *db,
                         const char   *user_id,
                         GError      **error)
 {
-  g_autoptr(CrmServerAccess) access = g_new0 (CrmServerAccess, 1);
+  g_autoptr(CrmServerAccess) access = g_atomic_rc_box_new0 (CrmServerAccess);
   Directory dir = {
     g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free),
     g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free),
@@ -220,18 +220,32 @@ crm_server_access_load (CrmServerDb  *db,
   return ok ? g_steal_pointer (&access) : NULL;
 }
 
-void
-crm_server_access_free (CrmServerAccess *access)
+static void
+access_clear (CrmServerAccess *access)
 {
-  if (access == NULL)
-    return;
   g_free (access->user_id);
   g_free (access->role);
   g_clear_pointer (&access->own, g_hash_table_unref);
   g_clear_pointer (&access->shared, g_hash_table_unref);
   g_free (access->own_json);
   g_free (access->shared_json);
-  g_free (access);
+}
+
+/* An access never changes once loaded, so the server keeps it for the
+ * next requests of the same user and hands it to its writer thread: a
+ * reference each, freed with the last. */
+CrmServerAccess *
+crm_server_access_ref (CrmServerAccess *access)
+{
+  return g_atomic_rc_box_acquire (access);
+}
+
+/* Drops a reference; the last one frees the access */
+void
+crm_server_access_free (CrmServerAccess *access)
+{
+  if (access)
+    g_atomic_rc_box_release_full (access, (GDestroyNotify) access_clear);
 }
 
 const char *
@@ -824,8 +838,12 @@ crm_server_apply (CrmServerDb      *db,
   if (mutation_id == NULL || *mutation_id == '\0' || strlen (mutation_id) > 100)
     return rejected (NULL, _("mutation_id: must be a non-empty string of at most 100 characters"));
 
+  /* The stored answer and the record in one lookup: the record is read
+   * before the mutation is checked, and not used if it is refused */
   key = g_strdup_printf ("m:%s:%s", access->user_id, mutation_id);
-  stored = crm_server_db_get_mutation (db, key, error);
+  entity = crm_entity_lookup (crm_json_object_get_string (mutation, "entity"));
+  id = crm_json_object_get_string (mutation, "id");
+  stored = crm_server_db_get_mutation_row (db, key, entity && id ? entity->name : NULL, id, &row, error);
   if (error && *error)
     return NULL;
   if (stored)
@@ -835,13 +853,8 @@ crm_server_apply (CrmServerDb      *db,
     result = rejected (mutation_id, "%s", problem);
   else
     {
-      entity = crm_entity_lookup (crm_json_object_get_string (mutation, "entity"));
-      id = crm_json_object_get_string (mutation, "id");
       fields = json_object_get_member (mutation, "fields") && JSON_NODE_HOLDS_OBJECT (json_object_get_member (mutation, "fields"))
         ? json_object_get_object_member (mutation, "fields") : no_fields;
-      row = crm_server_db_get_row (db, entity->name, id, error);
-      if (error && *error)
-        return NULL;
 
       /* What the user may not see does not exist for them, but its id
        * stays taken: a create must never overwrite it */
@@ -884,19 +897,23 @@ store:
 }
 
 /**
- * crm_server_push:
+ * crm_server_push_in:
  * @body: {"client_id","mutations":[…]}
  *
- * Applies a batch in one transaction, each mutation in its own savepoint
- * so a rejected one leaves the rest going through.
+ * Applies a batch inside the caller's write transaction. A rejected
+ * mutation leaves the rest going through: every check that rejects one
+ * comes before its first write, so it has nothing to undo, and no
+ * savepoint per mutation is needed. A database failure fails the whole
+ * batch, and the caller rolls back (to its savepoint, when several
+ * batches share a transaction).
  *
  * Returns: (transfer full): {"results":[…]}
  */
 JsonNode *
-crm_server_push (CrmServerDb      *db,
-                 CrmServerAccess  *access,
-                 JsonNode         *body,
-                 GError          **error)
+crm_server_push_in (CrmServerDb      *db,
+                    CrmServerAccess  *access,
+                    JsonNode         *body,
+                    GError          **error)
 {
   g_autoptr(JsonArray) results = NULL;
   g_autoptr(JsonObject) response = NULL;
@@ -922,8 +939,6 @@ crm_server_push (CrmServerDb      *db,
     }
 
   results = json_array_sized_new (n);
-  if (!crm_server_db_begin (db, TRUE, error))
-    return NULL;
   for (guint i = 0; i < n; i++)
     {
       JsonNode *item = json_array_get_element (array, i);
@@ -934,27 +949,41 @@ crm_server_push (CrmServerDb      *db,
           json_array_add_element (results, rejected (NULL, _("A mutation must be an object")));
           continue;
         }
-      if (!crm_server_db_savepoint (db, error))
-        goto failed;
-      result = crm_server_apply (db, access, json_node_get_object (item), error);
-      if (result == NULL)
-        {
-          crm_server_db_rollback_to (db);
-          goto failed;
-        }
-      crm_server_db_release (db);
+      if (!(result = crm_server_apply (db, access, json_node_get_object (item), error)))
+        return NULL;
       json_array_add_element (results, result);
     }
-  if (!crm_server_db_commit (db, error))
-    return NULL;
 
   response = json_object_new ();
   json_object_set_array_member (response, "results", g_steal_pointer (&results));
   return json_node_init_object (json_node_alloc (), response);
+}
 
-failed:
-  crm_server_db_rollback (db);
-  return NULL;
+/**
+ * crm_server_push:
+ * @body: {"client_id","mutations":[…]}
+ *
+ * crm_server_push_in() in a transaction of its own.
+ *
+ * Returns: (transfer full): {"results":[…]}
+ */
+JsonNode *
+crm_server_push (CrmServerDb      *db,
+                 CrmServerAccess  *access,
+                 JsonNode         *body,
+                 GError          **error)
+{
+  g_autoptr(JsonNode) response = NULL;
+
+  if (!crm_server_db_begin (db, TRUE, error))
+    return NULL;
+  if (!(response = crm_server_push_in (db, access, body, error)) ||
+      !crm_server_db_commit (db, error))
+    {
+      crm_server_db_rollback (db);
+      return NULL;
+    }
+  return g_steal_pointer (&response);
 }
 
 /* Pull ****************************************************************/

@@ -43,6 +43,7 @@ const char      *crm_server_error_code      (const GError      *error);
 CrmServerAccess *crm_server_access_load     (CrmServerDb       *db,
                                              const char        *user_id,
                                              GError           **error);
+CrmServerAccess *crm_server_access_ref      (CrmServerAccess   *access);
 void             crm_server_access_free     (CrmServerAccess   *access);
 const char      *crm_server_access_get_user_id (CrmServerAccess *access);
 gboolean         crm_server_access_can_read (CrmServerAccess   *access,
@@ -54,6 +55,10 @@ gboolean         crm_server_access_can_write (CrmServerAccess  *access,
 
 const char      *crm_server_subject_field   (const char        *entity);
 
+JsonNode        *crm_server_push_in         (CrmServerDb       *db,
+                                             CrmServerAccess   *access,
+                                             JsonNode          *body,
+                                             GError           **error);
 JsonNode        *crm_server_push            (CrmServerDb       *db,
                                              CrmServerAccess   *access,
                                              JsonNode          *body,

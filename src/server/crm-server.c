@@ -12,6 +12,7 @@
 #include "config.h"
 
 #include <glib/gi18n-lib.h>
+#include <sys/socket.h>
 
 #include "crm-entity.h"
 #include "crm-json.h"
@@ -19,20 +20,38 @@
 #include "crm-server.h"
 #include "crm-server-auth.h"
 #include "crm-server-sync.h"
+#include "crm-server-writer.h"
 
+/* Reads (pulls, lists, gets, logins) run on the main loop against db;
+ * writes (pushes, REST changes) go to the writer, which commits them in
+ * groups on a connection of its own in a thread (crm-server-writer.c),
+ * and are answered when their group has committed. */
 struct _CrmServer
 {
-  GObject      parent_instance;
+  GObject          parent_instance;
 
-  SoupServer  *soup;
-  CrmServerDb *db;  /* not owned */
-  gboolean     quiet;
-  guint        n_logins;  /* passwords being checked in worker threads */
+  SoupServer      *soup;
+  CrmServerDb     *db;  /* not owned */
+  CrmServerWriter *writer;
+  gboolean         quiet;
+  guint            n_logins;  /* passwords being checked in worker threads */
+  guint            n_writes;  /* writes queued to the writer, not yet answered */
+  GHashTable      *accesses;  /* user id → CrmServerAccess, for directory_stamp */
+  gint64           directory_stamp;
+  GHashTable      *sockets;   /* GSocket of each connection → requests in flight */
+  guint            sweep_id;
 };
 
 G_DEFINE_FINAL_TYPE (CrmServer, crm_server, G_TYPE_OBJECT)
 
 #define API_PREFIX "/api/v1"
+
+/* Connections the kernel queues before we accept them (capped by
+ * net.core.somaxconn) */
+#define LISTEN_BACKLOG 1024
+
+/* How often connections the client closed are looked for */
+#define SWEEP_INTERVAL_SECONDS 5
 
 /* Responses ***********************************************************/
 
@@ -353,19 +372,118 @@ handle_pull (CrmServer         *self,
   respond_text (msg, 200, body);
 }
 
+/* Writes ************************************************************/
+
+/* What a write takes to the writer thread: nothing the main thread
+ * touches meanwhile */
+typedef struct
+{
+  CrmServerAccess *access;
+  JsonNode        *body;      /* a push */
+  JsonObject      *mutation;  /* a REST change */
+} WriteData;
+
+static void
+write_data_free (WriteData *data)
+{
+  g_clear_pointer (&data->access, crm_server_access_free);
+  g_clear_pointer (&data->body, json_node_unref);
+  g_clear_pointer (&data->mutation, json_object_unref);
+  g_free (data);
+}
+
+/* A request waiting for its write to commit */
+typedef struct
+{
+  CrmServer         *self;
+  SoupServerMessage *msg;
+  char              *entity;
+  guint              success_status;
+} PendingWrite;
+
+static gpointer
+push_write (CrmServerDb  *db,
+            gpointer      data,
+            GError      **error)
+{
+  WriteData *write = data;
+
+  return crm_server_push_in (db, write->access, write->body, error);
+}
+
+static gpointer
+apply_write (CrmServerDb  *db,
+             gpointer      data,
+             GError      **error)
+{
+  WriteData *write = data;
+
+  return crm_server_apply (db, write->access, write->mutation, error);
+}
+
+static void
+queue_write (CrmServer          *self,
+             SoupServerMessage  *msg,
+             CrmServerWriteFunc  func,
+             WriteData          *data,
+             const char         *entity,
+             guint               success_status,
+             GAsyncReadyCallback callback)
+{
+  PendingWrite *pending = g_new0 (PendingWrite, 1);
+
+  pending->self = g_object_ref (self);
+  pending->msg = g_object_ref (msg);
+  pending->entity = g_strdup (entity);
+  pending->success_status = success_status;
+  soup_server_message_pause (msg);
+  self->n_writes++;
+  crm_server_writer_run_async (self->writer, func, data, (GDestroyNotify) write_data_free,
+                               (GDestroyNotify) json_node_unref, callback, pending);
+}
+
+static void
+finish_write (PendingWrite *pending)
+{
+  soup_server_message_unpause (pending->msg);
+  g_object_unref (pending->msg);
+  pending->self->n_writes--;
+  g_object_unref (pending->self);
+  g_free (pending->entity);
+  g_free (pending);
+}
+
+static void
+push_done_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  PendingWrite *pending = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) response = crm_server_writer_run_finish (result, &error);
+
+  if (response == NULL)
+    respond_error (pending->msg, error);
+  else
+    respond_json (pending->msg, 200, response);
+  finish_write (pending);
+}
+
 static void
 handle_push (CrmServer         *self,
              SoupServerMessage *msg,
              CrmServerAccess   *access)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) body = NULL;
-  g_autoptr(JsonNode) response = NULL;
+  WriteData *data;
+  JsonNode *body;
 
-  if (!(body = read_json_body (msg, &error)) ||
-      !(response = crm_server_push (self->db, access, body, &error)))
+  if (!(body = read_json_body (msg, &error)))
     return respond_error (msg, error);
-  respond_json (msg, 200, response);
+  data = g_new0 (WriteData, 1);
+  data->access = crm_server_access_ref (access);
+  data->body = body;
+  queue_write (self, msg, push_write, data, NULL, 200, push_done_cb);
 }
 
 typedef struct
@@ -422,29 +540,15 @@ handle_list (CrmServer         *self,
   respond_text (msg, 200, g_string_free (g_steal_pointer (&out), FALSE));
 }
 
-/* Applies one REST change as a mutation, so it gets the same checks,
- * merge and idempotency as a push. */
 static void
-apply_rest (CrmServer         *self,
-            SoupServerMessage *msg,
-            CrmServerAccess   *access,
-            JsonObject        *mutation,
-            guint              success_status)
+respond_applied (SoupServerMessage *msg,
+                 JsonNode          *result,
+                 const char        *entity,
+                 guint              success_status)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) result = NULL;
   JsonObject *object;
   const char *status;
   JsonNode *record;
-
-  if (!crm_server_db_begin (self->db, TRUE, &error))
-    return respond_error (msg, error);
-  if (!(result = crm_server_apply (self->db, access, mutation, &error)) ||
-      !crm_server_db_commit (self->db, &error))
-    {
-      crm_server_db_rollback (self->db);
-      return respond_error (msg, error);
-    }
 
   object = json_node_get_object (result);
   status = json_object_get_string_member (object, "status");
@@ -461,8 +565,7 @@ apply_rest (CrmServer         *self,
   if (success_status == 201 && record && JSON_NODE_HOLDS_OBJECT (record))
     {
       JsonObject *created = json_node_get_object (record);
-      g_autofree char *location = g_strdup_printf (API_PREFIX "/%s/%s",
-                                                   json_object_get_string_member (mutation, "entity"),
+      g_autofree char *location = g_strdup_printf (API_PREFIX "/%s/%s", entity,
                                                    json_object_get_string_member (created, "id"));
 
       soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Location", location);
@@ -473,6 +576,39 @@ apply_rest (CrmServer         *self,
       return;
     }
   respond_json (msg, success_status, record);
+}
+
+static void
+apply_done_cb (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  PendingWrite *pending = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) applied = crm_server_writer_run_finish (result, &error);
+
+  if (applied == NULL)
+    respond_error (pending->msg, error);
+  else
+    respond_applied (pending->msg, applied, pending->entity, pending->success_status);
+  finish_write (pending);
+}
+
+/* Applies one REST change as a mutation, so it gets the same checks,
+ * merge and idempotency as a push. */
+static void
+apply_rest (CrmServer         *self,
+            SoupServerMessage *msg,
+            CrmServerAccess   *access,
+            JsonObject        *mutation,
+            guint              success_status)
+{
+  WriteData *data = g_new0 (WriteData, 1);
+
+  data->access = crm_server_access_ref (access);
+  data->mutation = json_object_ref (mutation);
+  queue_write (self, msg, apply_write, data, json_object_get_string_member (mutation, "entity"),
+               success_status, apply_done_cb);
 }
 
 static JsonObject *
@@ -625,6 +761,31 @@ handle_record (CrmServer         *self,
   apply_rest (self, msg, access, mutation, 204);
 }
 
+/* Who the request comes from. The access is kept while the user
+ * directory stays as it is: the token's query also tells whether it
+ * changed (on any instance), and only then is it read and parsed again,
+ * so a role or manager changed anywhere applies from the next request. */
+static CrmServerAccess *
+load_access (CrmServer   *self,
+             const char  *user_id,
+             gint64       stamp,
+             GError     **error)
+{
+  CrmServerAccess *access;
+
+  if (stamp != self->directory_stamp)
+    {
+      g_hash_table_remove_all (self->accesses);
+      self->directory_stamp = stamp;
+    }
+  if ((access = g_hash_table_lookup (self->accesses, user_id)))
+    return crm_server_access_ref (access);
+  if (!(access = crm_server_access_load (self->db, user_id, error)))
+    return NULL;
+  g_hash_table_insert (self->accesses, g_strdup (user_id), crm_server_access_ref (access));
+  return access;
+}
+
 static void
 api_cb (SoupServer        *soup,
         SoupServerMessage *msg,
@@ -640,6 +801,7 @@ api_cb (SoupServer        *soup,
   g_autofree char *user_id = NULL;
   g_auto(GStrv) parts = NULL;
   const CrmEntity *entity;
+  gint64 stamp = -1;
   guint n;
 
   if (!g_str_has_prefix (path, API_PREFIX "/"))
@@ -661,8 +823,8 @@ api_cb (SoupServer        *soup,
     }
 
   authorization = soup_message_headers_get_one (soup_server_message_get_request_headers (msg), "Authorization");
-  if (!(user_id = crm_server_authenticate (self->db, authorization, &error)) ||
-      !(access = crm_server_access_load (self->db, user_id, &error)))
+  if (!(user_id = crm_server_authenticate (self->db, authorization, &stamp, &error)) ||
+      !(access = load_access (self, user_id, stamp, &error)))
     {
       soup_message_headers_replace (soup_server_message_get_response_headers (msg),
                                     "WWW-Authenticate", "Bearer realm=\"crm\"");
@@ -711,6 +873,54 @@ early_cb (SoupServer        *soup,
     fail (msg, CRM_SERVER_ERROR_TOO_LARGE, _("The body is larger than %d bytes"), CRM_SERVER_MAX_BODY);
 }
 
+/* Connections **********************************************************/
+
+/* libsoup 3.2.2 (Debian 12's) never closes a kept-alive connection that
+ * the client closed while it was idle (fixed in libsoup 3.3.0, commit
+ * d20c6601): its descriptor stays open in CLOSE_WAIT. Every client that
+ * reconnects leaks one, until accept() fails for want of descriptors,
+ * and then libsoup stops listening for good. So every few seconds the
+ * server closes, itself, each connection with no request in flight whose
+ * peer has closed it (a read would find the end of the stream); libsoup
+ * then sees it closed and lets it go. */
+static void
+track_socket (CrmServer         *self,
+              SoupServerMessage *msg,
+              int                delta)
+{
+  GSocket *socket = soup_server_message_get_socket (msg);
+  int in_flight;
+
+  if (socket == NULL)
+    return;
+  in_flight = GPOINTER_TO_INT (g_hash_table_lookup (self->sockets, socket)) + delta;
+  g_hash_table_replace (self->sockets, g_object_ref (socket), GINT_TO_POINTER (MAX (in_flight, 0)));
+}
+
+static gboolean
+sweep_cb (gpointer user_data)
+{
+  CrmServer *self = user_data;
+  GHashTableIter iter;
+  gpointer socket, in_flight;
+
+  g_hash_table_iter_init (&iter, self->sockets);
+  while (g_hash_table_iter_next (&iter, &socket, &in_flight))
+    {
+      char byte;
+
+      if (g_socket_is_closed (socket))
+        g_hash_table_iter_remove (&iter);
+      else if (GPOINTER_TO_INT (in_flight) == 0 &&
+               recv (g_socket_get_fd (socket), &byte, 1, MSG_PEEK | MSG_DONTWAIT) == 0)
+        {
+          g_socket_close (socket, NULL);
+          g_hash_table_iter_remove (&iter);
+        }
+    }
+  return G_SOURCE_CONTINUE;
+}
+
 static void
 request_started_cb (SoupServer        *soup,
                     SoupServerMessage *msg,
@@ -720,6 +930,7 @@ request_started_cb (SoupServer        *soup,
 
   *start = g_get_monotonic_time ();
   g_object_set_data_full (G_OBJECT (msg), "crm-start", start, g_free);
+  track_socket (user_data, msg, 1);
 }
 
 static void
@@ -734,6 +945,7 @@ request_finished_cb (SoupServer        *soup,
   g_autofree char *stamp = NULL;
   GUri *uri;
 
+  track_socket (self, msg, -1);
   if (self->quiet)
     return;
   now = g_date_time_new_now_utc ();
@@ -751,16 +963,16 @@ request_finished_cb (SoupServer        *soup,
 /**
  * crm_server_is_busy:
  *
- * Whether a login is still being checked in a worker thread. A server
- * that stops lets these finish (and answers them) before it closes the
- * database the threads read.
+ * Whether a login is still being checked in a worker thread, or a write
+ * is waiting for its group to commit. A server that stops lets these
+ * finish (and answers them) before it closes the database.
  */
 gboolean
 crm_server_is_busy (CrmServer *self)
 {
   g_return_val_if_fail (CRM_IS_SERVER (self), FALSE);
 
-  return self->n_logins > 0;
+  return self->n_logins > 0 || self->n_writes > 0;
 }
 
 /* GObject *************************************************************/
@@ -773,6 +985,10 @@ crm_server_dispose (GObject *object)
   if (self->soup)
     soup_server_disconnect (self->soup);
   g_clear_object (&self->soup);
+  g_clear_pointer (&self->writer, crm_server_writer_free);
+  g_clear_pointer (&self->accesses, g_hash_table_unref);
+  g_clear_handle_id (&self->sweep_id, g_source_remove);
+  g_clear_pointer (&self->sockets, g_hash_table_unref);
 
   G_OBJECT_CLASS (crm_server_parent_class)->dispose (object);
 }
@@ -786,6 +1002,11 @@ crm_server_class_init (CrmServerClass *klass)
 static void
 crm_server_init (CrmServer *self)
 {
+  self->accesses = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                          (GDestroyNotify) crm_server_access_free);
+  self->directory_stamp = -1;
+  self->sockets = g_hash_table_new_full (g_direct_hash, g_direct_equal, g_object_unref, NULL);
+  self->sweep_id = g_timeout_add_seconds (SWEEP_INTERVAL_SECONDS, sweep_cb, self);
 }
 
 /* Public API **********************************************************/
@@ -826,6 +1047,7 @@ crm_server_listen (CrmServer   *self,
   g_autoptr(GSocketConnectable) connectable = NULL;
   g_autoptr(GSocketAddressEnumerator) enumerator = NULL;
   g_autoptr(GSocketAddress) socket_address = NULL;
+  g_autoptr(GSocket) socket = NULL;
   SoupServerListenOptions options = 0;
 
   if (tls_cert || tls_key)
@@ -844,6 +1066,9 @@ crm_server_listen (CrmServer   *self,
       options |= SOUP_SERVER_LISTEN_HTTPS;
     }
 
+  if (self->writer == NULL &&
+      !(self->writer = crm_server_writer_new (crm_server_db_get_location (self->db), error)))
+    return FALSE;
   if (!(connectable = g_network_address_parse (address, 8080, error)))
     return FALSE;
   enumerator = g_socket_connectable_enumerate (connectable);
@@ -853,7 +1078,16 @@ crm_server_listen (CrmServer   *self,
         g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, _("Cannot resolve %s"), address);
       return FALSE;
     }
-  return soup_server_listen (self->soup, socket_address, options, error);
+  if (!(socket = g_socket_new (g_socket_address_get_family (socket_address), G_SOCKET_TYPE_STREAM,
+                               G_SOCKET_PROTOCOL_TCP, error)))
+    return FALSE;
+  /* GSocket listens with a backlog of 10: when more clients connect at
+   * once (a team after a restart, a load test), the kernel drops the
+   * rest of their SYNs and each waits a second or more to try again */
+  g_socket_set_listen_backlog (socket, LISTEN_BACKLOG);
+  if (!g_socket_bind (socket, socket_address, TRUE, error) || !g_socket_listen (socket, error))
+    return FALSE;
+  return soup_server_listen_socket (self->soup, socket, options, error);
 }
 
 char *

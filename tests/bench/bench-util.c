@@ -29,18 +29,47 @@ bench_remove_tree (const char *path)
   g_rmdir (path);
 }
 
-gboolean
-bench_add_user (const char  *server,
-          const char  *data_dir,
-          GError     **error)
+/* crm-server and its store: @database (a --database URL) when given,
+ * else the SQLite file in @data_dir */
+static GPtrArray *
+server_argv (const char *server,
+             const char *data_dir,
+             const char *database)
 {
+  GPtrArray *argv = g_ptr_array_new ();
+
+  g_ptr_array_add (argv, (gpointer) server);
+  g_ptr_array_add (argv, (gpointer) "--data-dir");
+  g_ptr_array_add (argv, (gpointer) data_dir);
+  if (database)
+    {
+      g_ptr_array_add (argv, (gpointer) "--database");
+      g_ptr_array_add (argv, (gpointer) database);
+    }
+  return argv;
+}
+
+gboolean
+bench_add_user_full (const char  *server,
+                     const char  *data_dir,
+                     const char  *database,
+                     const char  *name,
+                     const char  *role,
+                     GError     **error)
+{
+  g_autoptr(GPtrArray) argv = server_argv (server, data_dir, database);
   g_autoptr(GSubprocess) process = NULL;
   g_autofree char *out = NULL;
   g_autofree char *err = NULL;
 
-  process = g_subprocess_new (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE |
-                              G_SUBPROCESS_FLAGS_STDERR_PIPE, error,
-                              server, "--data-dir", data_dir, "useradd", BENCH_USERNAME, "--role", "admin", NULL);
+  g_ptr_array_add (argv, (gpointer) "useradd");
+  g_ptr_array_add (argv, (gpointer) name);
+  g_ptr_array_add (argv, (gpointer) "--role");
+  g_ptr_array_add (argv, (gpointer) role);
+  g_ptr_array_add (argv, NULL);
+  process = g_subprocess_newv ((const char * const *) argv->pdata,
+                               G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                               G_SUBPROCESS_FLAGS_STDERR_PIPE, error);
   if (process == NULL ||
       !g_subprocess_communicate_utf8 (process, BENCH_PASSWORD "\n", NULL, &out, &err, error))
     return FALSE;
@@ -52,19 +81,32 @@ bench_add_user (const char  *server,
   return TRUE;
 }
 
+gboolean
+bench_add_user (const char  *server,
+                const char  *data_dir,
+                GError     **error)
+{
+  return bench_add_user_full (server, data_dir, NULL, BENCH_USERNAME, "admin", error);
+}
+
 /* Starts the server and reads its URL from "Listening on URL" */
 GSubprocess *
-bench_start_server (const char  *server,
-              const char  *data_dir,
-              char       **url,
-              GError     **error)
+bench_start_server_full (const char  *server,
+                         const char  *data_dir,
+                         const char  *database,
+                         char       **url,
+                         GError     **error)
 {
+  g_autoptr(GPtrArray) argv = server_argv (server, data_dir, database);
   g_autoptr(GSubprocess) process = NULL;
   g_autoptr(GDataInputStream) out = NULL;
   g_autofree char *line = NULL;
 
-  process = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE, error,
-                              server, "--listen", "127.0.0.1:0", "--data-dir", data_dir, "--quiet", NULL);
+  g_ptr_array_add (argv, (gpointer) "--listen");
+  g_ptr_array_add (argv, (gpointer) "127.0.0.1:0");
+  g_ptr_array_add (argv, (gpointer) "--quiet");
+  g_ptr_array_add (argv, NULL);
+  process = g_subprocess_newv ((const char * const *) argv->pdata, G_SUBPROCESS_FLAGS_STDOUT_PIPE, error);
   if (process == NULL)
     return NULL;
   out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (process));
@@ -85,6 +127,15 @@ bench_start_server (const char  *server,
       *url = slashed;
     }
   return g_steal_pointer (&process);
+}
+
+GSubprocess *
+bench_start_server (const char  *server,
+                    const char  *data_dir,
+                    char       **url,
+                    GError     **error)
+{
+  return bench_start_server_full (server, data_dir, NULL, url, error);
 }
 
 void

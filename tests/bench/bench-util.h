@@ -30,8 +30,19 @@ void         bench_remove_tree      (const char   *path);
 gboolean     bench_add_user         (const char   *server,
                                      const char   *data_dir,
                                      GError      **error);
+gboolean     bench_add_user_full    (const char   *server,
+                                     const char   *data_dir,
+                                     const char   *database,
+                                     const char   *name,
+                                     const char   *role,
+                                     GError      **error);
 GSubprocess *bench_start_server     (const char   *server,
                                      const char   *data_dir,
+                                     char        **url,
+                                     GError      **error);
+GSubprocess *bench_start_server_full (const char  *server,
+                                     const char   *data_dir,
+                                     const char   *database,
                                      char        **url,
                                      GError      **error);
 void         bench_stop_server      (GSubprocess  *process);
