@@ -519,6 +519,10 @@ crm_http_request (CrmHttp     *self,
       return NULL;
     }
   soup_message_add_flags (msg, SOUP_MESSAGE_NO_REDIRECT);
+  /* A push names each mutation, so sending it twice is harmless; libsoup
+   * otherwise opens a new connection for every POST rather than reuse one */
+  if (g_str_has_prefix (path, "/api/v1/sync/push"))
+    soup_message_add_flags (msg, SOUP_MESSAGE_IDEMPOTENT);
   headers = soup_message_get_request_headers (msg);
   soup_message_headers_replace (headers, "Accept", "application/json");
   if (token != NULL)
