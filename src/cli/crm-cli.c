@@ -470,10 +470,10 @@ run_fields (Options  *opts,
       const CrmField *field = &entity->fields[i];
       g_autofree char *choices = field->choices ? g_strjoinv ("|", (char **) field->choices) : NULL;
 
-      g_print ("%-22s %-15s%s%s%s%s\n", field->name, crm_field_type_to_string (field->type),
+      g_print ("%-22s %-15s%s%s%s%s%s\n", field->name, crm_field_type_to_string (field->type),
                (field->flags & CRM_FIELD_FLAG_REQUIRED) ? _(" required") : "",
                choices ? " " : "", choices ? choices : "",
-               field->type == CRM_FIELD_REF ? field->related : "");
+               field->type == CRM_FIELD_REF ? " " : "", field->type == CRM_FIELD_REF ? field->related : "");
     }
   return 0;
 }
