@@ -22,10 +22,9 @@
 #include <unistd.h>
 
 #include "crm-cli-contacts.h"
+#include "crm-cli-util.h"
 #include "crm-contacts-io.h"
 #include "crm-store.h"
-
-#define EXIT_USAGE 2
 
 static struct
 {
@@ -52,27 +51,6 @@ static const GOptionEntry export_entries[] = {
 
 /* Helpers *************************************************************/
 
-static int
-fail (int         status,
-      const char *format,
-      ...) G_GNUC_PRINTF (2, 3);
-
-static int
-fail (int         status,
-      const char *format,
-      ...)
-{
-  g_autofree char *message = NULL;
-  va_list args;
-
-  va_start (args, format);
-  message = g_strdup_vprintf (format, args);
-  va_end (args);
-  g_strdelimit (message, "\n", ' ');
-  g_printerr ("crm-cli: %s\n", message);
-  return status;
-}
-
 /* A file that is not contacts, or a value a contact cannot hold, is a
  * wrong value (2); a store that cannot be written is work not done (1) */
 static int
@@ -82,10 +60,10 @@ fail_error (const char   *path,
   int status = 1;
 
   if (error->domain == CRM_CONTACTS_IO_ERROR || error->domain == CRM_ENTITY_ERROR)
-    status = EXIT_USAGE;
+    status = CRM_CLI_EXIT_USAGE;
   if (path && error->domain == CRM_CONTACTS_IO_ERROR && error->code != CRM_CONTACTS_IO_ERROR_FORMAT)
-    return fail (status, "%s: %s", path, error->message);
-  return fail (status, "%s", error->message);
+    return crm_cli_fail (status, "%s: %s", path, error->message);
+  return crm_cli_fail (status, "%s", error->message);
 }
 
 static void
@@ -93,18 +71,6 @@ clear_options (void)
 {
   g_clear_pointer (&contacts_options.format, g_free);
   g_clear_pointer (&contacts_options.duplicates, g_free);
-}
-
-static CrmStore *
-open_store (const char  *data_dir,
-            const char  *profile,
-            GError     **error)
-{
-  g_autofree char *path = crm_store_dup_profile_path (data_dir, profile ? profile : "default", error);
-
-  if (path == NULL)
-    return NULL;
-  return crm_store_open (path, error);
 }
 
 static gboolean
@@ -234,19 +200,19 @@ crm_cli_contacts_import_run (const char  *data_dir,
   int status = 0;
 
   if (argc != 1)
-    status = fail (EXIT_USAGE, _("import needs one file, e.g. crm-cli import contacts.vcf"));
+    status = crm_cli_fail (CRM_CLI_EXIT_USAGE, _("import needs one file, e.g. crm-cli import contacts.vcf"));
   else if (contacts_options.duplicates && !g_str_equal (contacts_options.duplicates, "merge") &&
            !g_str_equal (contacts_options.duplicates, "skip"))
-    status = fail (EXIT_USAGE, _("--duplicates takes merge or skip, not “%s”"), contacts_options.duplicates);
+    status = crm_cli_fail (CRM_CLI_EXIT_USAGE, _("--duplicates takes merge or skip, not “%s”"), contacts_options.duplicates);
   else if (contacts_options.format && g_ascii_strcasecmp (contacts_options.format, "vcard3") == 0)
-    status = fail (EXIT_USAGE, _("--format takes vcard or csv; a vCard file says its own version"));
+    status = crm_cli_fail (CRM_CLI_EXIT_USAGE, _("--format takes vcard or csv; a vCard file says its own version"));
   else if (!choose_format (argv[0], &format, &error))
     status = fail_error (NULL, error);
   else if (!g_file_get_contents (argv[0], &data, &length, &error))
-    status = fail (1, "%s", error->message);
+    status = crm_cli_fail (1, "%s", error->message);
   else if (!(plan = crm_import_plan_parse (format, data, length, &error)))
     status = fail_error (argv[0], error);
-  else if (!(store = open_store (data_dir, profile, &error)) ||
+  else if (!(store = crm_cli_open_store (data_dir, profile, &error)) ||
            !crm_import_plan_find_duplicates (plan, store, &error))
     status = fail_error (NULL, error);
 
@@ -260,7 +226,7 @@ crm_cli_contacts_import_run (const char  *data_dir,
           const char *email;
 
           crm_import_plan_get_duplicate (plan, 0, &line, &email, NULL);
-          status = fail (EXIT_USAGE,
+          status = crm_cli_fail (CRM_CLI_EXIT_USAGE,
                          ngettext ("%s: %u contact has an e-mail address that is already here "
                                    "(line %u: %s); choose --duplicates merge or --duplicates skip",
                                    "%s: %u contacts have e-mail addresses that are already here "
@@ -295,18 +261,18 @@ crm_cli_contacts_export_run (const char  *data_dir,
   int status = 0;
 
   if (argc != 2 || !g_str_equal (argv[0], "contacts"))
-    status = fail (EXIT_USAGE, _("export needs contacts and a file, e.g. crm-cli export contacts contacts.vcf"));
+    status = crm_cli_fail (CRM_CLI_EXIT_USAGE, _("export needs contacts and a file, e.g. crm-cli export contacts contacts.vcf"));
   else if (g_str_equal (argv[1], "-") && contacts_options.format == NULL)
-    status = fail (EXIT_USAGE, _("--format is needed to write to standard output"));
+    status = crm_cli_fail (CRM_CLI_EXIT_USAGE, _("--format is needed to write to standard output"));
   else if (!choose_format (argv[1], &format, &error))
     status = fail_error (NULL, error);
-  else if (!(store = open_store (data_dir, profile, &error)) ||
+  else if (!(store = crm_cli_open_store (data_dir, profile, &error)) ||
            !(text = crm_contacts_export (store, NULL, format, &n, &error)))
     status = fail_error (NULL, error);
   else if (g_str_equal (argv[1], "-"))
     fputs (text, stdout);
   else if (!g_file_set_contents (argv[1], text, -1, &error))
-    status = fail (1, "%s", error->message);
+    status = crm_cli_fail (1, "%s", error->message);
   else
     g_print (ngettext ("exported %u contact\n", "exported %u contacts\n", n), n);
 

@@ -28,12 +28,11 @@
 #include <glib/gi18n.h>
 
 #include "crm-cli-forecast.h"
+#include "crm-cli-util.h"
 #include "crm-decimal.h"
 #include "crm-forecast.h"
 #include "crm-money.h"
 #include "crm-store.h"
-
-#define EXIT_USAGE 2
 
 static struct
 {
@@ -65,27 +64,6 @@ static const GOptionEntry entries[] = {
 
 /* Helpers *************************************************************/
 
-static int
-fail (int         status,
-      const char *format,
-      ...) G_GNUC_PRINTF (2, 3);
-
-static int
-fail (int         status,
-      const char *format,
-      ...)
-{
-  g_autofree char *message = NULL;
-  va_list args;
-
-  va_start (args, format);
-  message = g_strdup_vprintf (format, args);
-  va_end (args);
-  g_strdelimit (message, "\n", ' ');
-  g_printerr ("crm-cli: %s\n", message);
-  return status;
-}
-
 /* A bad period, user, amount or note is a wrong value (2); a refusal or a
  * store that cannot be read is work that could not be done (1). */
 static int
@@ -98,8 +76,8 @@ fail_error (const GError *error)
         error->code == CRM_FORECAST_ERROR_UNKNOWN_USER ||
         error->code == CRM_FORECAST_ERROR_INVALID)) ||
       error->domain == CRM_ENTITY_ERROR || error->domain == CRM_DECIMAL_ERROR)
-    status = EXIT_USAGE;
-  return fail (status, "%s", error->message);
+    status = CRM_CLI_EXIT_USAGE;
+  return crm_cli_fail (status, "%s", error->message);
 }
 
 static void
@@ -440,7 +418,7 @@ run_adjust (CrmStore *store)
   if (forecast_options.period == NULL || forecast_options.user == NULL ||
       (forecast_options.commit == NULL) == (forecast_options.best_case == NULL) ||
       forecast_options.note == NULL)
-    return fail (EXIT_USAGE, _("adjust needs --period P --user NAME, one of --commit AMOUNT "
+    return crm_cli_fail (CRM_CLI_EXIT_USAGE, _("adjust needs --period P --user NAME, one of --commit AMOUNT "
                                "or --best-case AMOUNT, and --note TEXT"));
   category = forecast_options.commit ? "commit" : "best_case";
   amount = forecast_options.commit ? forecast_options.commit : forecast_options.best_case;
@@ -449,7 +427,7 @@ run_adjust (CrmStore *store)
       !(user_id = crm_forecast_find_user (store, forecast_options.user, &error)))
     return fail_error (error);
   if ((author_id = signed_in_user (store)) == NULL)
-    return fail (1, _("An adjustment needs to know who makes it: log this profile in first (crm-cli login)"));
+    return crm_cli_fail (1, _("An adjustment needs to know who makes it: log this profile in first (crm-cli login)"));
   if (!(record = crm_forecast_adjust (store, &period, author_id, user_id, category, amount,
                                       forecast_options.note, &error)))
     return fail_error (error);
@@ -476,11 +454,11 @@ run_submit (CrmStore *store)
   CrmPeriod period;
 
   if (forecast_options.user != NULL)
-    return fail (EXIT_USAGE, _("submit sends your own forecast; it takes no --user"));
+    return crm_cli_fail (CRM_CLI_EXIT_USAGE, _("submit sends your own forecast; it takes no --user"));
   if (!resolve_period (store, &period, &error))
     return fail_error (error);
   if ((user_id = signed_in_user (store)) == NULL)
-    return fail (1, _("Submitting needs to know whose forecast it is: log this profile in first (crm-cli login)"));
+    return crm_cli_fail (1, _("Submitting needs to know whose forecast it is: log this profile in first (crm-cli login)"));
   if (!(record = crm_forecast_submit (store, &period, user_id, &error)))
     return fail_error (error);
 
@@ -548,7 +526,7 @@ run_changes (CrmStore *store)
   CrmPeriod period;
 
   if (forecast_options.since == NULL)
-    return fail (EXIT_USAGE, _("changes needs --since DATE, the day to compare with, e.g. --since 2026-11-23"));
+    return crm_cli_fail (CRM_CLI_EXIT_USAGE, _("changes needs --since DATE, the day to compare with, e.g. --since 2026-11-23"));
   if (!resolve_period (store, &period, &error) ||
       !(user_id = resolve_user (store, &error)))
     return fail_error (error);
@@ -577,7 +555,7 @@ run_snapshot (CrmStore *store)
   CrmForecastSnapshot snapshot;
 
   if (forecast_options.period || forecast_options.user)
-    return fail (EXIT_USAGE, _("snapshot records every deal; it takes no --period or --user"));
+    return crm_cli_fail (CRM_CLI_EXIT_USAGE, _("snapshot records every deal; it takes no --period or --user"));
   if (!crm_forecast_snapshot (store, NULL, FALSE, &snapshot, &error))
     return fail_error (error);
   if (forecast_options.json)
@@ -598,7 +576,7 @@ run_revert (CrmStore   *store,
   g_autofree char *author_id = NULL;
 
   if ((author_id = signed_in_user (store)) == NULL)
-    return fail (1, _("A revert needs to know who makes it: log this profile in first (crm-cli login)"));
+    return crm_cli_fail (1, _("A revert needs to know who makes it: log this profile in first (crm-cli login)"));
   if (!(record = crm_forecast_revert (store, author_id, id, &error)))
     return fail_error (error);
   g_print (_("Reverted adjustment %s\n"), id);
@@ -619,19 +597,19 @@ run (const char  *data_dir,
 
   if (sub && !g_strv_contains ((const char * const[]) { "adjust", "submit", "history", "revert",
                                                         "changes", "snapshot", NULL }, sub))
-    return fail (EXIT_USAGE, _("Unknown forecast command “%s”; use adjust, submit, history, revert, "
+    return crm_cli_fail (CRM_CLI_EXIT_USAGE, _("Unknown forecast command “%s”; use adjust, submit, history, revert, "
                                "changes or snapshot"), sub);
   if (argc != expected)
-    return fail (EXIT_USAGE, g_strcmp0 (sub, "revert") == 0
+    return crm_cli_fail (CRM_CLI_EXIT_USAGE, g_strcmp0 (sub, "revert") == 0
                              ? _("forecast revert needs one adjustment id")
                              : _("forecast takes no arguments besides its options"));
   if (g_strcmp0 (sub, "revert") == 0 && !crm_is_uuid (argv[1]))
-    return fail (EXIT_USAGE, _("“%s” is not an adjustment id"), argv[1]);
+    return crm_cli_fail (CRM_CLI_EXIT_USAGE, _("“%s” is not an adjustment id"), argv[1]);
   if ((forecast_options.commit || forecast_options.best_case || forecast_options.note) &&
       g_strcmp0 (sub, "adjust") != 0)
-    return fail (EXIT_USAGE, _("--commit, --best-case and --note go with “forecast adjust”"));
+    return crm_cli_fail (CRM_CLI_EXIT_USAGE, _("--commit, --best-case and --note go with “forecast adjust”"));
   if (forecast_options.since && g_strcmp0 (sub, "changes") != 0)
-    return fail (EXIT_USAGE, _("--since goes with “forecast changes”"));
+    return crm_cli_fail (CRM_CLI_EXIT_USAGE, _("--since goes with “forecast changes”"));
 
   if (!(path = crm_store_dup_profile_path (data_dir, profile ? profile : "default", &error)) ||
       !(store = crm_store_open (path, &error)))

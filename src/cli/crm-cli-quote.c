@@ -26,10 +26,9 @@
 #include <string.h>
 
 #include "crm-cli-quote.h"
+#include "crm-cli-util.h"
 #include "crm-quote-record.h"
 #include "crm-store.h"
-
-#define EXIT_USAGE 2
 
 static struct
 {
@@ -63,27 +62,6 @@ static const char * const subcommands[] = {
 
 /* Helpers *************************************************************/
 
-static int
-fail (int         status,
-      const char *format,
-      ...) G_GNUC_PRINTF (2, 3);
-
-static int
-fail (int         status,
-      const char *format,
-      ...)
-{
-  g_autofree char *message = NULL;
-  va_list args;
-
-  va_start (args, format);
-  message = g_strdup_vprintf (format, args);
-  va_end (args);
-  g_strdelimit (message, "\n", ' ');
-  g_printerr ("crm-cli: %s\n", message);
-  return status;
-}
-
 /* A wrong value is a usage error (2); a refusal, a missing record or a
  * store that cannot be written is work that could not be done (1). */
 static int
@@ -91,8 +69,8 @@ fail_error (const GError *error)
 {
   if (error->domain == CRM_ENTITY_ERROR || error->domain == CRM_DECIMAL_ERROR ||
       error->domain == CRM_QUOTE_ERROR)
-    return fail (EXIT_USAGE, "%s", error->message);
-  return fail (1, "%s", error->message);
+    return crm_cli_fail (CRM_CLI_EXIT_USAGE, "%s", error->message);
+  return crm_cli_fail (1, "%s", error->message);
 }
 
 static void
@@ -101,18 +79,6 @@ print_json (JsonNode *node)
   g_autofree char *text = json_to_string (node, TRUE);
 
   g_print ("%s\n", text);
-}
-
-static CrmStore *
-open_store (const char  *data_dir,
-            const char  *profile,
-            GError     **error)
-{
-  g_autofree char *path = crm_store_dup_profile_path (data_dir, profile ? profile : "default", error);
-
-  if (path == NULL)
-    return NULL;
-  return crm_store_open (path, error);
 }
 
 static const char *
@@ -322,10 +288,10 @@ quote_add_line (CrmStore  *store,
   g_autoptr(CrmRecord) quote = NULL;
 
   if (argc < 3)
-    return fail (EXIT_USAGE, _("quote add-line needs a quote id and the line’s fields, "
+    return crm_cli_fail (CRM_CLI_EXIT_USAGE, _("quote add-line needs a quote id and the line’s fields, "
                                "e.g. crm-cli quote add-line ID product=CRM-SEAT quantity=10"));
   if (quote_options.position < 0)
-    return fail (EXIT_USAGE, _("--position must be a line number from 1"));
+    return crm_cli_fail (CRM_CLI_EXIT_USAGE, _("--position must be a line number from 1"));
   if (!check_id (argv[1], &error) ||
       !(line = parse_line (argc - 2, argv + 2, &error)) ||
       !(quote = crm_quote_record_add_line (store, argv[1], line, quote_options.position - 1, &error)))
@@ -354,7 +320,7 @@ quote_remove_line (CrmStore  *store,
   guint index;
 
   if (argc != 3)
-    return fail (EXIT_USAGE, _("quote remove-line needs a quote id and a line number, e.g. crm-cli quote remove-line ID 2"));
+    return crm_cli_fail (CRM_CLI_EXIT_USAGE, _("quote remove-line needs a quote id and a line number, e.g. crm-cli quote remove-line ID 2"));
   if (!check_id (argv[1], &error) ||
       !parse_line_number (argv[2], G_MAXUINT32, &index, &error) ||
       !(quote = crm_quote_record_remove_line (store, argv[1], index, &error)))
@@ -373,7 +339,7 @@ quote_move_line (CrmStore  *store,
   guint from, to;
 
   if (argc != 4)
-    return fail (EXIT_USAGE, _("quote move-line needs a quote id and two line numbers, e.g. crm-cli quote move-line ID 3 1"));
+    return crm_cli_fail (CRM_CLI_EXIT_USAGE, _("quote move-line needs a quote id and two line numbers, e.g. crm-cli quote move-line ID 3 1"));
   if (!check_id (argv[1], &error) ||
       !parse_line_number (argv[2], MAX (count_lines (store, argv[1]), 1), &from, &error) ||
       !parse_line_number (argv[3], MAX (count_lines (store, argv[1]), 1), &to, &error) ||
@@ -393,7 +359,7 @@ quote_step (CrmStore  *store,
   const char *step = argv[0];
 
   if (argc != 2)
-    return fail (EXIT_USAGE, _("quote %s needs one quote id, e.g. crm-cli quote %s ID"), step, step);
+    return crm_cli_fail (CRM_CLI_EXIT_USAGE, _("quote %s needs one quote id, e.g. crm-cli quote %s ID"), step, step);
   if (!check_id (argv[1], &error))
     return fail_error (error);
 
@@ -545,14 +511,14 @@ quote_show (CrmStore  *store,
   g_autoptr(GPtrArray) revisions = NULL;
 
   if (argc != 2)
-    return fail (EXIT_USAGE, _("quote show needs one quote id, e.g. crm-cli quote show ID"));
+    return crm_cli_fail (CRM_CLI_EXIT_USAGE, _("quote show needs one quote id, e.g. crm-cli quote show ID"));
   if (!check_id (argv[1], &error) ||
       !(quote = crm_store_get (store, "quotes", argv[1], &error)) ||
       !(revisions = crm_quote_record_list_revisions (store, text_or (quote, "number", ""), &error)))
     return fail_error (error);
   if (!(engine = crm_quote_new_for_record (quote, &error)) ||
       !(totals = crm_quote_compute (engine, &error)))
-    return fail (1, _("Quote %s cannot be computed: %s"), argv[1], error->message);
+    return crm_cli_fail (1, _("Quote %s cannot be computed: %s"), argv[1], error->message);
 
   if (quote_options.json)
     {
@@ -618,12 +584,12 @@ quote_list (CrmStore  *store,
   g_autoptr(JsonArray) array = json_array_new ();
 
   if (argc != 1)
-    return fail (EXIT_USAGE, _("quote list takes only options, e.g. crm-cli quote list --status sent"));
+    return crm_cli_fail (CRM_CLI_EXIT_USAGE, _("quote list takes only options, e.g. crm-cli quote list --status sent"));
   if (quote_options.status && !g_strv_contains (statuses, quote_options.status))
-    return fail (EXIT_USAGE, _("--status: “%s” is not draft, sent, accepted, rejected or expired"),
+    return crm_cli_fail (CRM_CLI_EXIT_USAGE, _("--status: “%s” is not draft, sent, accepted, rejected or expired"),
                  quote_options.status);
   if (quote_options.account && !crm_is_uuid (quote_options.account))
-    return fail (EXIT_USAGE, _("--account: “%s” is not an account id"), quote_options.account);
+    return crm_cli_fail (CRM_CLI_EXIT_USAGE, _("--account: “%s” is not an account id"), quote_options.account);
   if (!(quotes = crm_store_list (store, "quotes", NULL, 0, 0, &error)))
     return fail_error (error);
 
@@ -680,9 +646,9 @@ crm_cli_quote_run (const char  *data_dir,
   const char *name = argv[0];
   int status;
 
-  g_return_val_if_fail (argc >= 1 && crm_cli_quote_handles (argv[0]), EXIT_USAGE);
+  g_return_val_if_fail (argc >= 1 && crm_cli_quote_handles (argv[0]), CRM_CLI_EXIT_USAGE);
 
-  if (!(store = open_store (data_dir, profile, &error)))
+  if (!(store = crm_cli_open_store (data_dir, profile, &error)))
     return fail_error (error);
 
   if (g_str_equal (name, "create"))

@@ -21,20 +21,19 @@
 #include "crm-cli-contacts.h"
 #include "crm-cli-forecast.h"
 #include "crm-cli-quote.h"
+#include "crm-cli-util.h"
 #include "crm-credentials.h"
 #include "crm-demo.h"
 #include "crm-http.h"
 #include "crm-json.h"
 #include "crm-money.h"
 #include "crm-profile.h"
-#include "crm-quote.h"
 #include "crm-quote-pdf.h"
 #include "crm-quote-record.h"
+#include "crm-quote.h"
 #include "crm-store.h"
 #include "crm-sync.h"
 #include "crm-terminal.h"
-
-#define EXIT_USAGE 2
 
 typedef struct
 {
@@ -64,29 +63,6 @@ static Options options;
 /* Output helpers ******************************************************/
 
 static int
-fail (int         status,
-      const char *format,
-      ...) G_GNUC_PRINTF (2, 3);
-
-static int
-fail (int         status,
-      const char *format,
-      ...)
-{
-  g_autofree char *message = NULL;
-  va_list args;
-
-  va_start (args, format);
-  message = g_strdup_vprintf (format, args);
-  va_end (args);
-
-  /* One line, so scripts can show it as it is */
-  g_strdelimit (message, "\n", ' ');
-  g_printerr ("crm-cli: %s\n", message);
-  return status;
-}
-
-static int
 fail_error (const GError *error)
 {
   int status = 1;
@@ -94,8 +70,8 @@ fail_error (const GError *error)
   if (error->domain == CRM_ENTITY_ERROR || error->domain == CRM_DECIMAL_ERROR ||
       error->domain == CRM_QUOTE_ERROR ||
       g_error_matches (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT))
-    status = EXIT_USAGE;
-  return fail (status, "%s", error->message);
+    status = CRM_CLI_EXIT_USAGE;
+  return crm_cli_fail (status, "%s", error->message);
 }
 
 static void
@@ -179,12 +155,7 @@ print_row (CrmRecord *record)
 static CrmStore *
 open_store (GError **error)
 {
-  g_autofree char *path = crm_store_dup_profile_path (options.data_dir,
-                                                      options.profile ? options.profile : "default",
-                                                      error);
-  if (path == NULL)
-    return NULL;
-  return crm_store_open (path, error);
+  return crm_cli_open_store (options.data_dir, options.profile, error);
 }
 
 /* Turns key=value arguments into field values, checked against the
@@ -247,7 +218,7 @@ run_create (Options  *opts,
   const CrmEntity *entity;
 
   if (argc < 1)
-    return fail (EXIT_USAGE, _("create needs an entity, e.g. crm-cli create contacts first_name=Ada"));
+    return crm_cli_fail (CRM_CLI_EXIT_USAGE, _("create needs an entity, e.g. crm-cli create contacts first_name=Ada"));
   if (!(entity = crm_entity_lookup_checked (argv[0], &error)) ||
       !(fields = parse_assignments (entity, argc - 1, argv + 1, TRUE, &error)) ||
       !(store = open_store (&error)) ||
@@ -276,12 +247,12 @@ run_update (Options  *opts,
   const CrmEntity *entity;
 
   if (argc < 2)
-    return fail (EXIT_USAGE, _("update needs an entity and an id, e.g. crm-cli update contacts ID title=CTO"));
+    return crm_cli_fail (CRM_CLI_EXIT_USAGE, _("update needs an entity and an id, e.g. crm-cli update contacts ID title=CTO"));
   if (!(entity = crm_entity_lookup_checked (argv[0], &error)) ||
       !(fields = parse_assignments (entity, argc - 2, argv + 2, FALSE, &error)))
     return fail_error (error);
   if (!crm_is_uuid (argv[1]))
-    return fail (EXIT_USAGE, _("“%s” is not a record id"), argv[1]);
+    return crm_cli_fail (CRM_CLI_EXIT_USAGE, _("“%s” is not a record id"), argv[1]);
   if (!(store = open_store (&error)) ||
       !(record = crm_store_update (store, entity->name, argv[1], fields, &error)))
     return fail_error (error);
@@ -304,11 +275,11 @@ run_delete (Options  *opts,
   const CrmEntity *entity;
 
   if (argc != 2)
-    return fail (EXIT_USAGE, _("delete needs an entity and an id, e.g. crm-cli delete contacts ID"));
+    return crm_cli_fail (CRM_CLI_EXIT_USAGE, _("delete needs an entity and an id, e.g. crm-cli delete contacts ID"));
   if (!(entity = crm_entity_lookup_checked (argv[0], &error)))
     return fail_error (error);
   if (!crm_is_uuid (argv[1]))
-    return fail (EXIT_USAGE, _("“%s” is not a record id"), argv[1]);
+    return crm_cli_fail (CRM_CLI_EXIT_USAGE, _("“%s” is not a record id"), argv[1]);
   if (!(store = open_store (&error)) ||
       !crm_store_delete (store, entity->name, argv[1], &error))
     return fail_error (error);
@@ -326,9 +297,9 @@ run_list (Options  *opts,
   const CrmEntity *entity;
 
   if (argc != 1)
-    return fail (EXIT_USAGE, _("list needs one entity, e.g. crm-cli list contacts"));
+    return crm_cli_fail (CRM_CLI_EXIT_USAGE, _("list needs one entity, e.g. crm-cli list contacts"));
   if (opts->limit < 0)
-    return fail (EXIT_USAGE, _("--limit must be 0 or more"));
+    return crm_cli_fail (CRM_CLI_EXIT_USAGE, _("--limit must be 0 or more"));
   if (!(entity = crm_entity_lookup_checked (argv[0], &error)) ||
       !(store = open_store (&error)) ||
       !(records = crm_store_list (store, entity->name, opts->search, opts->limit, 0, &error)))
@@ -364,11 +335,11 @@ run_show (Options  *opts,
   g_autoptr(GList) members = NULL;
 
   if (argc != 2)
-    return fail (EXIT_USAGE, _("show needs an entity and an id, e.g. crm-cli show contacts ID"));
+    return crm_cli_fail (CRM_CLI_EXIT_USAGE, _("show needs an entity and an id, e.g. crm-cli show contacts ID"));
   if (!(entity = crm_entity_lookup_checked (argv[0], &error)))
     return fail_error (error);
   if (!crm_is_uuid (argv[1]))
-    return fail (EXIT_USAGE, _("“%s” is not a record id"), argv[1]);
+    return crm_cli_fail (CRM_CLI_EXIT_USAGE, _("“%s” is not a record id"), argv[1]);
   if (!(store = open_store (&error)) ||
       !(record = crm_store_get (store, entity->name, argv[1], &error)))
     return fail_error (error);
@@ -402,7 +373,7 @@ run_status (Options  *opts,
   guint n_entities;
 
   if (argc != 0)
-    return fail (EXIT_USAGE, _("status takes no arguments"));
+    return crm_cli_fail (CRM_CLI_EXIT_USAGE, _("status takes no arguments"));
   if (!(store = open_store (&error)) ||
       !crm_store_get_status (store, &status, &error))
     return fail_error (error);
@@ -461,7 +432,7 @@ run_fields (Options  *opts,
   const CrmEntity *entity;
 
   if (argc != 1)
-    return fail (EXIT_USAGE, _("fields needs one entity, e.g. crm-cli fields contacts"));
+    return crm_cli_fail (CRM_CLI_EXIT_USAGE, _("fields needs one entity, e.g. crm-cli fields contacts"));
   if (!(entity = crm_entity_lookup_checked (argv[0], &error)))
     return fail_error (error);
 
@@ -501,7 +472,7 @@ run_outbox (Options  *opts,
       return 0;
     }
   if (argc != 0)
-    return fail (EXIT_USAGE, _("outbox takes no arguments, or retry|discard MUTATION_ID for a refused change"));
+    return crm_cli_fail (CRM_CLI_EXIT_USAGE, _("outbox takes no arguments, or retry|discard MUTATION_ID for a refused change"));
   if (!(store = open_store (&error)) ||
       !(outbox = crm_store_dup_outbox (store, &error)))
     return fail_error (error);
@@ -552,7 +523,7 @@ run_demo (Options  *opts,
   CrmDemoSize size = CRM_DEMO_SIZE_FULL;
 
   if (argc != 0)
-    return fail (EXIT_USAGE, _("demo takes no arguments"));
+    return crm_cli_fail (CRM_CLI_EXIT_USAGE, _("demo takes no arguments"));
   if (!(store = open_store (&error)))
     return fail_error (error);
   if (crm_demo_is_seeded (store))
@@ -561,7 +532,7 @@ run_demo (Options  *opts,
       return 0;
     }
   if (profile_has_records (store))
-    return fail (1, _("Profile “%s” already holds records; use a new profile for the demo"),
+    return crm_cli_fail (1, _("Profile “%s” already holds records; use a new profile for the demo"),
                  opts->profile ? opts->profile : "default");
   if (!crm_demo_seed (store, &size, NULL, &error))
     return fail_error (error);
@@ -582,12 +553,12 @@ run_login (Options  *opts,
   g_autoptr(GUri) uri = NULL;
 
   if (argc != 0)
-    return fail (EXIT_USAGE, _("login takes no arguments besides its options"));
+    return crm_cli_fail (CRM_CLI_EXIT_USAGE, _("login takes no arguments besides its options"));
   if (opts->server == NULL || opts->user == NULL)
-    return fail (EXIT_USAGE, _("login needs --server URL and --user NAME"));
+    return crm_cli_fail (CRM_CLI_EXIT_USAGE, _("login needs --server URL and --user NAME"));
   if (!(uri = g_uri_parse (opts->server, G_URI_FLAGS_NONE, NULL)) ||
       (g_strcmp0 (g_uri_get_scheme (uri), "http") != 0 && g_strcmp0 (g_uri_get_scheme (uri), "https") != 0))
-    return fail (EXIT_USAGE, _("--server must be an http:// or https:// URL, not “%s”"), opts->server);
+    return crm_cli_fail (CRM_CLI_EXIT_USAGE, _("--server must be an http:// or https:// URL, not “%s”"), opts->server);
   /* One spelling per server, so the keyring finds its entry again */
   server = g_strdup (opts->server);
   while (g_str_has_suffix (server, "/"))
@@ -595,17 +566,17 @@ run_login (Options  *opts,
 
   /* Pinned as one spelling, however the user copied it */
   if (opts->trust_fingerprint && !(fingerprint = crm_http_normalize_fingerprint (opts->trust_fingerprint, &error)))
-    return fail (EXIT_USAGE, "%s", error->message);
+    return crm_cli_fail (CRM_CLI_EXIT_USAGE, "%s", error->message);
 
   password = crm_terminal_read_password (_("Password: "));
   if (password == NULL || *password == '\0')
-    return fail (EXIT_USAGE, _("No password given"));
+    return crm_cli_fail (CRM_CLI_EXIT_USAGE, _("No password given"));
 
   if (!(store = open_store (&error)))
     return fail_error (error);
   if (!crm_profile_login (store, server, opts->user, password, opts->remember_password,
                           fingerprint, &error))
-    return fail (1, "%s", error->message);
+    return crm_cli_fail (1, "%s", error->message);
 
   g_print (_("Logged in to %s as %s\n"), server, opts->user);
   return 0;
@@ -622,15 +593,15 @@ run_logout (Options  *opts,
   g_autofree char *user = NULL;
 
   if (argc != 0)
-    return fail (EXIT_USAGE, _("logout takes no arguments"));
+    return crm_cli_fail (CRM_CLI_EXIT_USAGE, _("logout takes no arguments"));
   if (!(store = open_store (&error)))
     return fail_error (error);
   server = crm_store_dup_setting (store, "server_url");
   user = crm_store_dup_setting (store, "username");
   if (server == NULL || user == NULL)
-    return fail (1, _("This profile is not logged in"));
+    return crm_cli_fail (1, _("This profile is not logged in"));
   if (!crm_credentials_clear (server, user, &error))
-    return fail (1, "%s", error->message);
+    return crm_cli_fail (1, "%s", error->message);
   g_print (_("Logged out of %s; queued changes stay until you log in again\n"), server);
   return 0;
 }
@@ -654,14 +625,14 @@ run_sync (Options  *opts,
   CrmSyncStats stats;
 
   if (argc != 0)
-    return fail (EXIT_USAGE, _("sync takes no arguments"));
+    return crm_cli_fail (CRM_CLI_EXIT_USAGE, _("sync takes no arguments"));
   if (!(path = crm_store_dup_profile_path (opts->data_dir, opts->profile ? opts->profile : "default", &error)))
     return fail_error (error);
   if (!crm_sync_run (path, progress_cb, NULL, &stats, NULL, &error))
     {
       if (isatty (STDERR_FILENO))
         g_printerr ("\n");
-      return fail (1, "%s", error->message);
+      return crm_cli_fail (1, "%s", error->message);
     }
   if (isatty (STDERR_FILENO))
     g_printerr ("\r");
@@ -688,7 +659,7 @@ run_conflicts (Options  *opts,
   JsonArray *array;
 
   if (argc != 0)
-    return fail (EXIT_USAGE, _("conflicts takes no arguments"));
+    return crm_cli_fail (CRM_CLI_EXIT_USAGE, _("conflicts takes no arguments"));
   if (!(store = open_store (&error)) ||
       !(conflicts = crm_store_dup_conflicts (store, &error)))
     return fail_error (error);
@@ -727,15 +698,15 @@ run_resolve (Options  *opts,
   guint n;
 
   if (argc != 1)
-    return fail (EXIT_USAGE, _("resolve needs a conflict or record id, e.g. crm-cli resolve ID --keep mine"));
+    return crm_cli_fail (CRM_CLI_EXIT_USAGE, _("resolve needs a conflict or record id, e.g. crm-cli resolve ID --keep mine"));
   if (g_strcmp0 (opts->keep, "mine") == 0)
     keep_mine = TRUE;
   else if (g_strcmp0 (opts->keep, "server") == 0)
     keep_mine = FALSE;
   else
-    return fail (EXIT_USAGE, _("resolve needs --keep mine or --keep server"));
+    return crm_cli_fail (CRM_CLI_EXIT_USAGE, _("resolve needs --keep mine or --keep server"));
   if (!crm_is_uuid (argv[0]))
-    return fail (EXIT_USAGE, _("“%s” is not a conflict or record id"), argv[0]);
+    return crm_cli_fail (CRM_CLI_EXIT_USAGE, _("“%s” is not a conflict or record id"), argv[0]);
   if (!(store = open_store (&error)))
     return fail_error (error);
   if (!(n = crm_store_resolve_conflict (store, argv[0], keep_mine, &error)))
@@ -810,11 +781,11 @@ quote_totals (Options  *opts,
   g_autoptr(JsonNode) result = NULL;
 
   if (argc != 2)
-    return fail (EXIT_USAGE, _("quote totals needs a file, e.g. crm-cli quote totals quote.json (- reads stdin)"));
+    return crm_cli_fail (CRM_CLI_EXIT_USAGE, _("quote totals needs a file, e.g. crm-cli quote totals quote.json (- reads stdin)"));
   if (!read_input (argv[1], &data, &length, &error))
-    return fail (1, "%s", error->message);
+    return crm_cli_fail (1, "%s", error->message);
   if (!(root = crm_json_parse (data, length, &error)))
-    return fail (EXIT_USAGE, _("%s is not valid JSON: %s"),
+    return crm_cli_fail (CRM_CLI_EXIT_USAGE, _("%s is not valid JSON: %s"),
                  g_str_equal (argv[1], "-") ? _("Standard input") : argv[1], error->message);
   if (!(quote = crm_quote_new_from_json (root, &error)) ||
       !(totals = crm_quote_compute (quote, &error)))
@@ -886,23 +857,23 @@ quote_pdf (Options  *opts,
   JsonNode *revision;
 
   if (argc != 3)
-    return fail (EXIT_USAGE, _("quote pdf needs a quote id and a file, e.g. crm-cli quote pdf ID quote.pdf"));
+    return crm_cli_fail (CRM_CLI_EXIT_USAGE, _("quote pdf needs a quote id and a file, e.g. crm-cli quote pdf ID quote.pdf"));
   if (!crm_is_uuid (argv[1]))
-    return fail (EXIT_USAGE, _("“%s” is not a record id"), argv[1]);
+    return crm_cli_fail (CRM_CLI_EXIT_USAGE, _("“%s” is not a record id"), argv[1]);
   if (!(store = open_store (&error)) ||
       !(record = crm_store_get (store, "quotes", argv[1], &error)))
     return fail_error (error);
   if (!quote_settings (store, &rounding, &mode, &error))
-    return fail (1, "%s", error->message);
+    return crm_cli_fail (1, "%s", error->message);
   if (!(quote = crm_quote_new_for_record (record, &error)))
-    return fail (1, _("Quote %s cannot be computed: %s"), argv[1], error->message);
+    return crm_cli_fail (1, _("Quote %s cannot be computed: %s"), argv[1], error->message);
   /* A quote from before quotes kept their rounding and tax mode */
   if (crm_record_get_string (record, "rounding") == NULL)
     crm_quote_set_rounding (quote, rounding);
   if (crm_record_get_string (record, "tax_mode") == NULL)
     crm_quote_set_tax_mode (quote, mode);
   if (!(totals = crm_quote_compute (quote, &error)))
-    return fail (1, _("Quote %s cannot be computed: %s"), argv[1], error->message);
+    return crm_cli_fail (1, _("Quote %s cannot be computed: %s"), argv[1], error->message);
 
   company_name = crm_store_dup_setting (store, "company_name");
   company_address = crm_store_dup_setting (store, "company_address");
@@ -929,7 +900,7 @@ quote_pdf (Options  *opts,
   header.notes = crm_record_get_string (record, "notes");
 
   if (!crm_quote_pdf_write (&header, quote, totals, argv[2], &error))
-    return fail (1, "%s", error->message);
+    return crm_cli_fail (1, "%s", error->message);
   return 0;
 }
 
@@ -944,7 +915,7 @@ run_quote (Options  *opts,
     return quote_pdf (opts, argc, argv);
   if (argc >= 1 && crm_cli_quote_handles (argv[0]))
     return crm_cli_quote_run (opts->data_dir, opts->profile, opts->explain, argc, argv);
-  return fail (EXIT_USAGE, _("quote needs totals FILE.json or pdf ID OUT.pdf, or create, add-line, remove-line, "
+  return crm_cli_fail (CRM_CLI_EXIT_USAGE, _("quote needs totals FILE.json or pdf ID OUT.pdf, or create, add-line, remove-line, "
                              "move-line, send, accept, reject, revise, show or list, e.g. crm-cli quote totals quote.json"));
 }
 
@@ -1100,7 +1071,7 @@ main (int    argc,
         if (g_str_equal (argv[i], commands[j].name))
           command = &commands[j];
       if (command == NULL)
-        return fail (EXIT_USAGE, _("Unknown command “%s”; run crm-cli --help"), argv[i]);
+        return crm_cli_fail (CRM_CLI_EXIT_USAGE, _("Unknown command “%s”; run crm-cli --help"), argv[i]);
       break;
     }
 
@@ -1125,13 +1096,13 @@ main (int    argc,
   /* strv parsing leaves "--" and values like "-5" for the command */
   args = g_strdupv (argv);
   if (!g_option_context_parse_strv (context, &args, &error))
-    return fail (EXIT_USAGE, "%s", error->message);
+    return crm_cli_fail (CRM_CLI_EXIT_USAGE, "%s", error->message);
 
   if (command == NULL)
     {
       g_autofree char *help = g_option_context_get_help (context, TRUE, NULL);
       g_printerr ("%s", help);
-      return EXIT_USAGE;
+      return CRM_CLI_EXIT_USAGE;
     }
 
   /* args: program, command, then the command's own arguments */
