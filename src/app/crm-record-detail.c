@@ -485,6 +485,8 @@ update_actions (CrmRecordDetail *self,
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "detail.new-quote",
                                  shown && g_strcmp0 (self->entity, "opportunities") == 0);
   gtk_widget_set_visible (self->new_quote_button, shown && g_strcmp0 (self->entity, "opportunities") == 0);
+  gtk_widget_set_visible (gtk_widget_get_parent (self->new_quote_button),
+                          shown && g_strcmp0 (self->entity, "opportunities") == 0);
   update_next_stage (self, shown);
 }
 
@@ -530,7 +532,9 @@ update_next_stage (CrmRecordDetail *self,
   if (shown && g_strcmp0 (self->entity, "opportunities") == 0)
     stage = next_stage (self);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "detail.next-stage", stage != NULL);
+  /* Its flow box slot too, or a hidden button leaves a gap */
   gtk_widget_set_visible (GTK_WIDGET (self->next_stage_button), stage != NULL);
+  gtk_widget_set_visible (gtk_widget_get_parent (GTK_WIDGET (self->next_stage_button)), stage != NULL);
   if (stage == NULL)
     return;
   name = crm_record_dup_title (stage);

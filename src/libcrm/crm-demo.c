@@ -364,7 +364,9 @@ seed_users (Seeder  *seeder,
         else
           g_date_add_months (&date, 3 * q);
         period = quarter_name (&date);
-        amount = g_strdup_printf ("%u.00", 150000 + 25000 * g_rand_int_range (seeder->rand, 0, 8));
+        /* In line with what a rep of the full demo closes in a quarter
+         * (a few million), so attainment reads like a real team's */
+        amount = g_strdup_printf ("%u.00", 4000000 + 500000 * g_rand_int_range (seeder->rand, 0, 8));
         set_text (r, "user_id", g_ptr_array_index (seeder->reps, i));
         set_text (r, "period", period);
         set_text (r, "currency", "EUR");
