@@ -10,6 +10,7 @@
 #include <glib/gi18n.h>
 
 #include "crm-format.h"
+#include "crm-record-list.h"
 
 #include "crm-contacts-io.h"
 #include "crm-contacts-view.h"
@@ -30,7 +31,7 @@ struct _CrmContactsView
   CrmRecordDetail *detail;
 
   CrmContext      *context;
-  GListStore      *records;
+  CrmRecordList   *records;   /* read a page at a time */
   GHashTable      *account_names;
   const char      *entity;
   /* Cancelled when the view goes: a file being read or written */
@@ -87,26 +88,24 @@ load_account_names (CrmContactsView *self)
 static void
 reload (CrmContactsView *self)
 {
-  g_autoptr(GPtrArray) records = NULL;
   g_autoptr(GError) error = NULL;
   const char *text = gtk_editable_get_text (GTK_EDITABLE (self->search_entry));
+  GtkSelectionModel *selection = gtk_list_view_get_model (self->list_view);
 
+  /* Unselected first: a selection looks for its item through every new
+   * one, and every read makes new records (the detail pane keeps showing
+   * the record) */
+  gtk_single_selection_set_selected (GTK_SINGLE_SELECTION (selection), GTK_INVALID_LIST_POSITION);
   if (self->context == NULL)
     {
-      g_list_store_remove_all (self->records);
+      crm_record_list_set_query (self->records, NULL, self->entity, NULL, NULL);
       return;
     }
   load_account_names (self);
-  records = crm_store_list (crm_context_get_store (self->context), self->entity, text, 0, 0, &error);
-  if (records == NULL)
-    {
-      g_warning ("Listing %s: %s", self->entity, error->message);
-      records = g_ptr_array_new_with_free_func (g_object_unref);
-    }
-  g_list_store_splice (self->records, 0, g_list_model_get_n_items (G_LIST_MODEL (self->records)),
-                       records->pdata, records->len);
+  if (!crm_record_list_set_query (self->records, crm_context_get_store (self->context), self->entity, text, &error))
+    g_warning ("Listing %s: %s", self->entity, error->message);
 
-  if (records->len == 0)
+  if (g_list_model_get_n_items (G_LIST_MODEL (self->records)) == 0)
     {
       adw_status_page_set_description (self->empty_page,
                                        *text ? _("No record matches every word you typed.")
@@ -650,7 +649,7 @@ crm_contacts_view_init (CrmContactsView *self)
   self->cancellable = g_cancellable_new ();
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "contacts.import", FALSE);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "contacts.export", FALSE);
-  self->records = g_list_store_new (CRM_TYPE_RECORD);
+  self->records = crm_record_list_new ();
   self->account_names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
 
   factory = gtk_signal_list_item_factory_new ();
@@ -743,7 +742,9 @@ crm_contacts_view_show_record (CrmContactsView *self,
     crm_contacts_view_set_search (self, "");
 
   selection = gtk_list_view_get_model (self->list_view);
-  n = g_list_model_get_n_items (G_LIST_MODEL (self->records));
+  /* Selected in the list when it is near the top; the detail shows it
+   * either way (looking through 100k rows would read them all) */
+  n = MIN (g_list_model_get_n_items (G_LIST_MODEL (self->records)), 1024);
   for (guint i = 0; i < n; i++)
     {
       g_autoptr(CrmRecord) record = g_list_model_get_item (G_LIST_MODEL (self->records), i);

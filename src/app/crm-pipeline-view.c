@@ -723,8 +723,13 @@ replace_records (GListStore *store,
              crm_record_get_version (shown) == crm_record_get_version (record) &&
              g_strcmp0 (crm_record_get_updated_at (shown), crm_record_get_updated_at (record)) == 0;
     }
+  /* Emptied, then filled: a GTK 4.8 list view given one change that
+   * removes rows and adds others reads every added item */
   if (!same)
-    g_list_store_splice (store, 0, n, records->pdata, records->len);
+    {
+      g_list_store_remove_all (store);
+      g_list_store_splice (store, 0, 0, records->pdata, records->len);
+    }
 }
 
 static gboolean
