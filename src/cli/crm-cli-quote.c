@@ -99,37 +99,6 @@ revision_of (CrmRecord *quote)
   return node && JSON_NODE_HOLDS_VALUE (node) ? json_node_get_int (node) : 1;
 }
 
-/* key=value arguments as quote fields, checked before anything opens */
-static JsonObject *
-parse_fields (int       argc,
-              char    **argv,
-              GError  **error)
-{
-  const CrmEntity *entity = crm_entity_lookup ("quotes");
-  g_autoptr(JsonObject) fields = json_object_new ();
-
-  for (int i = 0; i < argc; i++)
-    {
-      const char *eq = strchr (argv[i], '=');
-      g_autofree char *key = NULL;
-      const CrmField *field;
-      JsonNode *value;
-
-      if (eq == NULL || eq == argv[i])
-        {
-          g_set_error (error, CRM_ENTITY_ERROR, CRM_ENTITY_ERROR_INVALID_VALUE,
-                       _("“%s” is not a field assignment like name=value"), argv[i]);
-          return NULL;
-        }
-      key = g_strndup (argv[i], eq - argv[i]);
-      if (!(field = crm_entity_get_field_checked (entity, key, error)) ||
-          !(value = crm_field_parse_text (field, eq + 1, error)))
-        return NULL;
-      json_object_set_member (fields, key, value);
-    }
-  return g_steal_pointer (&fields);
-}
-
 /* key=value arguments as one quote line; every value is a string, as the
  * engine wants (never a JSON number) */
 static JsonObject *
@@ -266,7 +235,7 @@ quote_create (CrmStore  *store,
   g_autoptr(JsonObject) fields = NULL;
   g_autoptr(CrmRecord) quote = NULL;
 
-  if (!(fields = parse_fields (argc - 1, argv + 1, &error)) ||
+  if (!(fields = crm_cli_parse_assignments (crm_entity_lookup ("quotes"), argc - 1, argv + 1, FALSE, &error)) ||
       !fill_from_deal (store, fields, &error) ||
       !(quote = crm_store_create (store, "quotes", fields, &error)))
     return fail_error (error);

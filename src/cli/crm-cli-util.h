@@ -5,6 +5,7 @@
 
 #pragma once
 
+#include "crm-entity.h"
 #include "crm-store.h"
 
 G_BEGIN_DECLS
@@ -20,5 +21,13 @@ int       crm_cli_fail       (int          status,
 CrmStore *crm_cli_open_store (const char  *data_dir,
                               const char  *profile,
                               GError     **error);
+
+/* key=value arguments as @entity's field values, checked before anything
+ * is opened or written; "id" passes as it is when @allow_id */
+JsonObject *crm_cli_parse_assignments (const CrmEntity  *entity,
+                                       int               argc,
+                                       char            **argv,
+                                       gboolean          allow_id,
+                                       GError          **error);
 
 G_END_DECLS

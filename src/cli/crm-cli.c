@@ -158,52 +158,6 @@ open_store (GError **error)
   return crm_cli_open_store (options.data_dir, options.profile, error);
 }
 
-/* Turns key=value arguments into field values, checked against the
- * entity, before anything is opened or written. */
-static JsonObject *
-parse_assignments (const CrmEntity  *entity,
-                   int               argc,
-                   char            **argv,
-                   gboolean          allow_id,
-                   GError          **error)
-{
-  g_autoptr(JsonObject) fields = json_object_new ();
-
-  for (int i = 0; i < argc; i++)
-    {
-      const char *eq = strchr (argv[i], '=');
-      g_autofree char *key = NULL;
-      const CrmField *field;
-      JsonNode *value;
-
-      if (eq == NULL || eq == argv[i])
-        {
-          g_set_error (error, CRM_ENTITY_ERROR, CRM_ENTITY_ERROR_INVALID_VALUE,
-                       _("“%s” is not a field assignment like name=value"), argv[i]);
-          return NULL;
-        }
-      key = g_strndup (argv[i], eq - argv[i]);
-      if (json_object_has_member (fields, key))
-        {
-          g_set_error (error, CRM_ENTITY_ERROR, CRM_ENTITY_ERROR_INVALID_VALUE,
-                       _("Field “%s” is given twice"), key);
-          return NULL;
-        }
-      if (allow_id && g_str_equal (key, "id"))
-        {
-          json_object_set_string_member (fields, key, eq + 1);
-          continue;
-        }
-      if (!(field = crm_entity_get_field_checked (entity, key, error)))
-        return NULL;
-      if (!(value = crm_field_parse_text (field, eq + 1, error)))
-        return NULL;
-      json_object_set_member (fields, key, value);
-    }
-
-  return g_steal_pointer (&fields);
-}
-
 /* Commands ************************************************************/
 
 static int
@@ -220,7 +174,7 @@ run_create (Options  *opts,
   if (argc < 1)
     return crm_cli_fail (CRM_CLI_EXIT_USAGE, _("create needs an entity, e.g. crm-cli create contacts first_name=Ada"));
   if (!(entity = crm_entity_lookup_checked (argv[0], &error)) ||
-      !(fields = parse_assignments (entity, argc - 1, argv + 1, TRUE, &error)) ||
+      !(fields = crm_cli_parse_assignments (entity, argc - 1, argv + 1, TRUE, &error)) ||
       !(store = open_store (&error)) ||
       !(record = crm_store_create (store, entity->name, fields, &error)))
     return fail_error (error);
@@ -249,7 +203,7 @@ run_update (Options  *opts,
   if (argc < 2)
     return crm_cli_fail (CRM_CLI_EXIT_USAGE, _("update needs an entity and an id, e.g. crm-cli update contacts ID title=CTO"));
   if (!(entity = crm_entity_lookup_checked (argv[0], &error)) ||
-      !(fields = parse_assignments (entity, argc - 2, argv + 2, FALSE, &error)))
+      !(fields = crm_cli_parse_assignments (entity, argc - 2, argv + 2, FALSE, &error)))
     return fail_error (error);
   if (!crm_is_uuid (argv[1]))
     return crm_cli_fail (CRM_CLI_EXIT_USAGE, _("“%s” is not a record id"), argv[1]);

@@ -42,6 +42,7 @@
 #include <glib/gstdio.h>
 #include <stdio.h>
 
+#include "bench-util.h"
 #include "crm-forecast.h"
 #include "crm-store-private.h"
 
@@ -204,13 +205,26 @@ failed:
   return FALSE;
 }
 
-static int
-compare_gint64 (gconstpointer a,
-                gconstpointer b)
+static void
+print_figure (const char *name,
+              guint       n_deals,
+              GArray     *micros,
+              const char *extra)
 {
-  gint64 x = *(const gint64 *) a, y = *(const gint64 *) b;
+  guint runs = micros->len;
+  gint64 total = 0;
 
-  return x < y ? -1 : x > y;
+  for (guint i = 0; i < runs; i++)
+    total += g_array_index (micros, gint64, i);
+  g_array_sort (micros, bench_compare_gint64);
+  printf ("{\"bench\":\"forecast\",\"name\":\"%s\",\"deals\":%u,\"people\":%u,%s"
+          "\"runs\":%u,\"p50_ms\":%.3f,\"p95_ms\":%.3f,\"max_ms\":%.3f,\"mean_ms\":%.3f}\n",
+          name, n_deals, N_PEOPLE, extra, runs,
+          g_array_index (micros, gint64, runs / 2) / 1000.0,
+          g_array_index (micros, gint64, MIN (runs - 1, runs * 95 / 100)) / 1000.0,
+          g_array_index (micros, gint64, runs - 1) / 1000.0,
+          total / 1000.0 / runs);
+  fflush (stdout);
 }
 
 static void
@@ -224,8 +238,8 @@ measure (CrmStore   *store,
   g_autoptr(GArray) micros = g_array_new (FALSE, FALSE, sizeof (gint64));
   g_autoptr(GError) error = NULL;
   g_autoptr(CrmForecast) warm = NULL;
+  g_autofree char *extra = NULL;
   CrmPeriod period;
-  gint64 total = 0;
 
   if (!crm_period_parse (period_text, 1, &period, &error) ||
       !(warm = crm_forecast_compute (store, &period, user_id, &error)))
@@ -240,40 +254,9 @@ measure (CrmStore   *store,
       if (forecast == NULL)
         g_error ("%s", error->message);
       g_array_append_val (micros, elapsed);
-      total += elapsed;
     }
-  g_array_sort (micros, compare_gint64);
-
-  printf ("{\"bench\":\"forecast\",\"name\":\"%s\",\"period\":\"%s\",\"deals\":%u,\"people\":%u,"
-          "\"rows\":%u,\"runs\":%u,\"p50_ms\":%.3f,\"p95_ms\":%.3f,\"max_ms\":%.3f,\"mean_ms\":%.3f}\n",
-          name, period.name, n_deals, N_PEOPLE, warm->rows->len, runs,
-          g_array_index (micros, gint64, runs / 2) / 1000.0,
-          g_array_index (micros, gint64, MIN (runs - 1, runs * 95 / 100)) / 1000.0,
-          g_array_index (micros, gint64, runs - 1) / 1000.0,
-          total / 1000.0 / runs);
-  fflush (stdout);
-}
-
-static void
-print_figure (const char *name,
-              guint       n_deals,
-              GArray     *micros,
-              const char *extra)
-{
-  guint runs = micros->len;
-  gint64 total = 0;
-
-  for (guint i = 0; i < runs; i++)
-    total += g_array_index (micros, gint64, i);
-  g_array_sort (micros, compare_gint64);
-  printf ("{\"bench\":\"forecast\",\"name\":\"%s\",\"deals\":%u,\"people\":%u,%s"
-          "\"runs\":%u,\"p50_ms\":%.3f,\"p95_ms\":%.3f,\"max_ms\":%.3f,\"mean_ms\":%.3f}\n",
-          name, n_deals, N_PEOPLE, extra, runs,
-          g_array_index (micros, gint64, runs / 2) / 1000.0,
-          g_array_index (micros, gint64, MIN (runs - 1, runs * 95 / 100)) / 1000.0,
-          g_array_index (micros, gint64, runs - 1) / 1000.0,
-          total / 1000.0 / runs);
-  fflush (stdout);
+  extra = g_strdup_printf ("\"period\":\"%s\",\"rows\":%u,", period.name, warm->rows->len);
+  print_figure (name, n_deals, micros, extra);
 }
 
 static void
@@ -402,25 +385,6 @@ checkpoint (CrmStore *store)
     g_error ("checkpoint: %s", sqlite3_errmsg (db));
 }
 
-static void
-remove_tree (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  if (dir != NULL)
-    while ((name = g_dir_read_name (dir)))
-      {
-        g_autofree char *child = g_build_filename (path, name, NULL);
-
-        if (g_file_test (child, G_FILE_TEST_IS_DIR))
-          remove_tree (child);
-        else if (g_unlink (child) != 0)
-          g_printerr ("bench-forecast: cannot remove %s: %s\n", child, g_strerror (errno));
-      }
-  g_rmdir (path);
-}
-
 int
 main (int    argc,
       char **argv)
@@ -481,6 +445,6 @@ main (int    argc,
   }
 
   g_clear_object (&store);
-  remove_tree (dir);
+  bench_remove_tree (dir);
   return 0;
 }
