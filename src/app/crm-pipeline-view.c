@@ -49,6 +49,7 @@ struct _CrmPipelineView
   GHashTable *stage_names;    /* id → name */
   GHashTable *last_activity;  /* deal id → YYYY-MM-DD of its latest activity */
   char       *stale_before;   /* YYYY-MM-DD */
+  char       *me;             /* the signed-in user's id; NULL on a local profile */
   gboolean    updating_owners;
 
   CrmContext *context;
@@ -91,12 +92,11 @@ column_free (Column *column)
   g_free (column);
 }
 
+/* id → title of each of @records */
 static GHashTable *
-load_names (CrmStore   *store,
-            const char *entity)
+names_of (GPtrArray *records)
 {
   GHashTable *names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  g_autoptr(GPtrArray) records = crm_store_list (store, entity, NULL, 0, 0, NULL);
 
   for (guint i = 0; records && i < records->len; i++)
     {
@@ -266,12 +266,6 @@ deal_activated_cb (GtkListView     *list,
 /* Filters *************************************************************/
 
 static const char *
-current_user (CrmPipelineView *self)
-{
-  return g_object_get_data (G_OBJECT (self), "current-user-id");
-}
-
-static const char *
 selected_owner (CrmPipelineView *self)
 {
   guint selected = gtk_drop_down_get_selected (self->owner_filter);
@@ -295,7 +289,7 @@ update_owner_choices (CrmPipelineView *self,
       g_autoptr(GSettings) settings = g_settings_new (CRM_SCHEMA_ID);
 
       /* Without a signed-in user there is no "mine" to show */
-      keep = current_user (self) ? g_settings_get_string (settings, "default-pipeline-filter") : g_strdup ("all");
+      keep = self->me ? g_settings_get_string (settings, "default-pipeline-filter") : g_strdup ("all");
     }
   g_clear_pointer (&self->owner_choices, g_ptr_array_unref);
   self->owner_choices = g_ptr_array_new_with_free_func (g_free);
@@ -329,7 +323,7 @@ allowed_owners (CrmPipelineView *self,
                 GPtrArray       *users)
 {
   const char *choice = selected_owner (self);
-  const char *me = current_user (self);
+  const char *me = self->me;
   GHashTable *allowed;
   gboolean grew = TRUE;
 
@@ -760,6 +754,7 @@ reload (CrmPipelineView *self)
   g_autoptr(GHashTable) by_stage = NULL;
   g_autoptr(GDateTime) now = g_date_time_new_now_local ();
   g_autoptr(GPtrArray) users = NULL;
+  g_autoptr(GPtrArray) accounts = NULL;
   g_autoptr(GHashTable) allowed = NULL;
   g_autoptr(GPtrArray) shown = g_ptr_array_new ();
   g_autofree char *from = NULL;
@@ -776,12 +771,14 @@ reload (CrmPipelineView *self)
   g_clear_pointer (&self->account_names, g_hash_table_unref);
   g_clear_pointer (&self->user_names, g_hash_table_unref);
   g_clear_pointer (&self->stage_names, g_hash_table_unref);
-  self->account_names = load_names (store, "accounts");
-  self->user_names = load_names (store, "users");
-  self->stage_names = load_names (store, "stages");
-  g_object_set_data_full (G_OBJECT (self), "current-user-id",
-                          crm_store_dup_setting (store, "current_user_id"), g_free);
+  accounts = crm_store_list (store, "accounts", NULL, 0, 0, NULL);
   users = crm_store_list (store, "users", NULL, 0, 0, NULL);
+  stages = crm_store_list (store, "stages", NULL, 0, 0, NULL);
+  self->account_names = names_of (accounts);
+  self->user_names = names_of (users);
+  self->stage_names = names_of (stages);
+  g_free (self->me);
+  self->me = crm_store_dup_setting (store, "current_user_id");
   if (self->owner_choices == NULL || self->owner_choices->len != 3 + (users ? users->len : 0))
     update_owner_choices (self, users);
   allowed = allowed_owners (self, users);
@@ -793,7 +790,6 @@ reload (CrmPipelineView *self)
   self->today = g_date_time_format (now, "%Y-%m-%d");
   rates = crm_rates_new (store);
 
-  stages = crm_store_list (store, "stages", NULL, 0, 0, NULL);
   deals = crm_store_list (store, "opportunities", NULL, 0, 0, NULL);
   if (stages == NULL || stages->len == 0 || deals == NULL)
     {
@@ -1074,6 +1070,7 @@ crm_pipeline_view_dispose (GObject *object)
   g_clear_pointer (&self->user_names, g_hash_table_unref);
   g_clear_pointer (&self->today, g_free);
   g_clear_pointer (&self->stale_before, g_free);
+  g_clear_pointer (&self->me, g_free);
   g_clear_pointer (&self->stage_names, g_hash_table_unref);
   g_clear_pointer (&self->last_activity, g_hash_table_unref);
   g_clear_pointer (&self->owner_choices, g_ptr_array_unref);
