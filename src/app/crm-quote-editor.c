@@ -848,115 +848,38 @@ save_if_needed (CrmQuoteEditor *self)
 
 /* The PDF and printing ************************************************/
 
+/* The stored quote as crm-cli quote pdf lays it out, and its pages */
 typedef struct
 {
-  CrmQuoteHeader  header;
-  GPtrArray      *strings;
-  CrmQuote       *quote;
-  CrmQuoteTotals *totals;
-  CrmQuoteRender *render;
+  CrmQuoteDocument *document;
+  CrmQuoteRender   *render;
 } Document;
 
 static void
 document_free (Document *doc)
 {
   g_clear_pointer (&doc->render, crm_quote_render_free);
-  g_clear_pointer (&doc->totals, crm_quote_totals_free);
-  g_clear_pointer (&doc->quote, crm_quote_free);
-  g_ptr_array_unref (doc->strings);
+  g_clear_pointer (&doc->document, crm_quote_document_free);
   g_free (doc);
 }
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (Document, document_free)
 
-static const char *
-keep (Document *doc,
-      char     *text)
-{
-  if (text)
-    g_ptr_array_add (doc->strings, text);
-  return text;
-}
-
-static char *
-related_text (CrmStore   *store,
-              CrmRecord  *quote,
-              const char *link,
-              const char *entity,
-              const char *field)
-{
-  const char *id = crm_record_get_string (quote, link);
-  g_autoptr(CrmRecord) related = id ? crm_store_get (store, entity, id, NULL) : NULL;
-
-  return related && crm_record_get_string (related, field) ? g_strdup (crm_record_get_string (related, field)) : NULL;
-}
-
-/* The stored quote as crm-cli quote pdf lays it out */
 static Document *
 document_new (CrmQuoteEditor  *self,
               GError         **error)
 {
-  CrmStore *store = crm_context_get_store (self->context);
-  CrmRecord *record;
   g_autoptr(Document) doc = g_new0 (Document, 1);
-  g_autofree char *first = NULL;
-  g_autofree char *last = NULL;
-  const char *created;
 
-  doc->strings = g_ptr_array_new_with_free_func (g_free);
   if (!save_if_needed (self))
     {
       g_set_error_literal (error, CRM_QUOTE_ERROR, CRM_QUOTE_ERROR_INVALID,
                            self->error ? self->error : _("The quote could not be saved"));
       return NULL;
     }
-  record = self->record;
-  if (!(doc->quote = crm_quote_new_for_record (record, error)))
+  if (!(doc->document = crm_quote_document_new (crm_context_get_store (self->context), self->record, error)))
     return NULL;
-  /* A quote from before quotes kept their rounding and tax mode */
-  if (crm_record_get_string (record, "rounding") == NULL || crm_record_get_string (record, "tax_mode") == NULL)
-    {
-      g_autofree char *rounding_text = crm_store_dup_setting (store, "quote_rounding");
-      g_autofree char *mode_text = crm_store_dup_setting (store, "quote_tax_mode");
-      CrmRounding rounding = CRM_ROUND_HALF_UP;
-      CrmTaxMode mode = CRM_TAX_MODE_DOCUMENT;
-
-      if (rounding_text)
-        crm_rounding_from_string (rounding_text, &rounding);
-      if (mode_text)
-        crm_tax_mode_from_string (mode_text, &mode);
-      if (crm_record_get_string (record, "rounding") == NULL)
-        crm_quote_set_rounding (doc->quote, rounding);
-      if (crm_record_get_string (record, "tax_mode") == NULL)
-        crm_quote_set_tax_mode (doc->quote, mode);
-    }
-  if (!(doc->totals = crm_quote_compute (doc->quote, error)))
-    return NULL;
-
-  doc->header.company_name = keep (doc, crm_store_dup_setting (store, "company_name"));
-  doc->header.company_address = keep (doc, crm_store_dup_setting (store, "company_address"));
-  doc->header.customer_name = keep (doc, related_text (store, record, "account_id", "accounts", "name"));
-  doc->header.customer_address = keep (doc, related_text (store, record, "account_id", "accounts", "address"));
-  first = related_text (store, record, "contact_id", "contacts", "first_name");
-  last = related_text (store, record, "contact_id", "contacts", "last_name");
-  if (first || last)
-    doc->header.contact_name = keep (doc, g_strstrip (g_strjoin (" ", first ? first : "", last ? last : "", NULL)));
-  doc->header.number = keep (doc, g_strdup (crm_record_get_string (record, "number")));
-  doc->header.revision = revision_of (record);
-  /* the day the quote was made, so the same quote always prints the same */
-  created = crm_record_get_created_at (record);
-  if (created)
-    doc->header.date = keep (doc, g_strndup (created, 10));
-  else
-    {
-      g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
-
-      doc->header.date = keep (doc, g_date_time_format (now, "%Y-%m-%d"));
-    }
-  doc->header.valid_until = keep (doc, g_strdup (crm_record_get_string (record, "valid_until")));
-  doc->header.terms = keep (doc, g_strdup (crm_record_get_string (record, "terms")));
-  doc->header.notes = keep (doc, g_strdup (crm_record_get_string (record, "notes")));
-  doc->render = crm_quote_render_new (&doc->header, doc->quote, doc->totals);
+  doc->render = crm_quote_render_new (&doc->document->header, doc->document->quote, doc->document->totals);
   return g_steal_pointer (&doc);
 }
 
@@ -1935,7 +1858,7 @@ crm_quote_editor_export_pdf (CrmQuoteEditor  *self,
 
   if (!(doc = document_new (self, error)))
     return FALSE;
-  return crm_quote_pdf_write (&doc->header, doc->quote, doc->totals, path, error);
+  return crm_quote_pdf_write (&doc->document->header, doc->document->quote, doc->document->totals, path, error);
 }
 
 gboolean

@@ -751,45 +751,6 @@ quote_totals (Options  *opts,
 }
 
 /* A text field of a related record, or NULL */
-static const char *
-related_text (CrmStore   *store,
-              CrmRecord  *record,
-              const char *reference,
-              const char *entity,
-              const char *field,
-              GPtrArray  *keep)
-{
-  const char *id = crm_record_get_string (record, reference);
-  CrmRecord *related;
-
-  if (id == NULL || !(related = crm_store_get (store, entity, id, NULL)))
-    return NULL;
-  g_ptr_array_add (keep, related);
-  return crm_record_get_string (related, field);
-}
-
-/* The company's choices, kept in the profile's settings */
-static gboolean
-quote_settings (CrmStore     *store,
-                CrmRounding  *rounding,
-                CrmTaxMode   *mode,
-                GError      **error)
-{
-  g_autofree char *rounding_text = crm_store_dup_setting (store, "quote_rounding");
-  g_autofree char *mode_text = crm_store_dup_setting (store, "quote_tax_mode");
-
-  *rounding = CRM_ROUND_HALF_UP;
-  *mode = CRM_TAX_MODE_DOCUMENT;
-  if ((rounding_text != NULL && !crm_rounding_from_string (rounding_text, rounding)) ||
-      (mode_text != NULL && !crm_tax_mode_from_string (mode_text, mode)))
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
-                   _("The profile’s quote_rounding or quote_tax_mode setting is not valid"));
-      return FALSE;
-    }
-  return TRUE;
-}
-
 static int
 quote_pdf (Options  *opts,
            int       argc,
@@ -798,17 +759,7 @@ quote_pdf (Options  *opts,
   g_autoptr(GError) error = NULL;
   g_autoptr(CrmStore) store = NULL;
   g_autoptr(CrmRecord) record = NULL;
-  g_autoptr(CrmQuote) quote = NULL;
-  g_autoptr(CrmQuoteTotals) totals = NULL;
-  g_autoptr(GPtrArray) related = g_ptr_array_new_with_free_func (g_object_unref);
-  g_autofree char *company_name = NULL;
-  g_autofree char *company_address = NULL;
-  g_autofree char *contact = NULL;
-  g_autofree char *date = NULL;
-  CrmQuoteHeader header = { 0 };
-  CrmRounding rounding;
-  CrmTaxMode mode;
-  JsonNode *revision;
+  g_autoptr(CrmQuoteDocument) doc = NULL;
 
   if (argc != 3)
     return crm_cli_fail (CRM_CLI_EXIT_USAGE, _("quote pdf needs a quote id and a file, e.g. crm-cli quote pdf ID quote.pdf"));
@@ -817,43 +768,9 @@ quote_pdf (Options  *opts,
   if (!(store = open_store (&error)) ||
       !(record = crm_store_get (store, "quotes", argv[1], &error)))
     return fail_error (error);
-  if (!quote_settings (store, &rounding, &mode, &error))
-    return crm_cli_fail (1, "%s", error->message);
-  if (!(quote = crm_quote_new_for_record (record, &error)))
+  if (!(doc = crm_quote_document_new (store, record, &error)))
     return crm_cli_fail (1, _("Quote %s cannot be computed: %s"), argv[1], error->message);
-  /* A quote from before quotes kept their rounding and tax mode */
-  if (crm_record_get_string (record, "rounding") == NULL)
-    crm_quote_set_rounding (quote, rounding);
-  if (crm_record_get_string (record, "tax_mode") == NULL)
-    crm_quote_set_tax_mode (quote, mode);
-  if (!(totals = crm_quote_compute (quote, &error)))
-    return crm_cli_fail (1, _("Quote %s cannot be computed: %s"), argv[1], error->message);
-
-  company_name = crm_store_dup_setting (store, "company_name");
-  company_address = crm_store_dup_setting (store, "company_address");
-  header.company_name = company_name;
-  header.company_address = company_address;
-  header.customer_name = related_text (store, record, "account_id", "accounts", "name", related);
-  header.customer_address = related_text (store, record, "account_id", "accounts", "address", related);
-  {
-    const char *first = related_text (store, record, "contact_id", "contacts", "first_name", related);
-    const char *last = related_text (store, record, "contact_id", "contacts", "last_name", related);
-
-    if (first != NULL || last != NULL)
-      contact = g_strjoin (" ", first ? first : "", last ? last : "", NULL);
-    header.contact_name = contact ? g_strstrip (contact) : NULL;
-  }
-  header.number = crm_record_get_string (record, "number");
-  revision = crm_record_get_field (record, "revision");
-  header.revision = revision && JSON_NODE_HOLDS_VALUE (revision) ? json_node_get_int (revision) : 1;
-  /* the day the quote was made, so the same quote always prints the same */
-  date = g_strndup (crm_record_get_created_at (record), 10);
-  header.date = date;
-  header.valid_until = crm_record_get_string (record, "valid_until");
-  header.terms = crm_record_get_string (record, "terms");
-  header.notes = crm_record_get_string (record, "notes");
-
-  if (!crm_quote_pdf_write (&header, quote, totals, argv[2], &error))
+  if (!crm_quote_pdf_write (&doc->header, doc->quote, doc->totals, argv[2], &error))
     return crm_cli_fail (1, "%s", error->message);
   return 0;
 }

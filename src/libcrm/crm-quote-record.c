@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "crm-quote-pdf.h"
 #include "crm-quote-record.h"
 #include "crm-store-private.h"
 
@@ -962,3 +963,113 @@ _crm_quote_record_prepare (CrmStore   *store,
                            json_node_copy (crm_record_get_field (computed, crm_quote_total_fields[i])));
   return TRUE;
 }
+
+/* What a stored quote prints ******************************************/
+
+static const char *
+keep_string (CrmQuoteDocument *doc,
+             char             *text)
+{
+  if (text)
+    g_ptr_array_add (doc->strings, text);
+  return text;
+}
+
+static char *
+related_text (CrmStore   *store,
+              CrmRecord  *quote,
+              const char *link,
+              const char *entity,
+              const char *field)
+{
+  const char *id = crm_record_get_string (quote, link);
+  g_autoptr(CrmRecord) related = id ? crm_store_get (store, entity, id, NULL) : NULL;
+
+  return related ? g_strdup (crm_record_get_string (related, field)) : NULL;
+}
+
+/**
+ * crm_quote_document_new:
+ * @record: a stored quote
+ *
+ * Everything the PDF and the printed page of @record show: the header
+ * (the company from the profile's settings, the customer and contact from
+ * the linked records, the number, revision, the day the quote was made,
+ * validity, terms and notes), the engine's input and its totals. A quote
+ * from before quotes kept their rounding and tax mode takes the company's.
+ */
+CrmQuoteDocument *
+crm_quote_document_new (CrmStore   *store,
+                        CrmRecord  *record,
+                        GError    **error)
+{
+  g_autoptr(CrmQuoteDocument) doc = g_new0 (CrmQuoteDocument, 1);
+  g_autofree char *first = NULL;
+  g_autofree char *last = NULL;
+  const char *created;
+  JsonNode *revision;
+
+  g_return_val_if_fail (CRM_IS_STORE (store), NULL);
+  g_return_val_if_fail (CRM_IS_RECORD (record), NULL);
+
+  doc->strings = g_ptr_array_new_with_free_func (g_free);
+  if (!(doc->quote = crm_quote_new_for_record (record, error)))
+    return NULL;
+  if (crm_record_get_string (record, "rounding") == NULL || crm_record_get_string (record, "tax_mode") == NULL)
+    {
+      g_autoptr(CrmRecord) settled = crm_record_copy (record);
+      CrmRounding rounding;
+      CrmTaxMode mode;
+
+      fill_computation_defaults (store, settled);
+      if (!crm_rounding_from_string (crm_record_get_string (settled, "rounding"), &rounding) ||
+          !crm_tax_mode_from_string (crm_record_get_string (settled, "tax_mode"), &mode))
+        {
+          g_set_error (error, CRM_QUOTE_ERROR, CRM_QUOTE_ERROR_INVALID,
+                       _("The profile’s quote_rounding or quote_tax_mode setting is not valid"));
+          return NULL;
+        }
+      crm_quote_set_rounding (doc->quote, rounding);
+      crm_quote_set_tax_mode (doc->quote, mode);
+    }
+  if (!(doc->totals = crm_quote_compute (doc->quote, error)))
+    return NULL;
+
+  doc->header.company_name = keep_string (doc, crm_store_dup_setting (store, "company_name"));
+  doc->header.company_address = keep_string (doc, crm_store_dup_setting (store, "company_address"));
+  doc->header.customer_name = keep_string (doc, related_text (store, record, "account_id", "accounts", "name"));
+  doc->header.customer_address = keep_string (doc, related_text (store, record, "account_id", "accounts", "address"));
+  first = related_text (store, record, "contact_id", "contacts", "first_name");
+  last = related_text (store, record, "contact_id", "contacts", "last_name");
+  if (first || last)
+    doc->header.contact_name = keep_string (doc, g_strstrip (g_strjoin (" ", first ? first : "", last ? last : "", NULL)));
+  doc->header.number = keep_string (doc, g_strdup (crm_record_get_string (record, "number")));
+  revision = crm_record_get_field (record, "revision");
+  doc->header.revision = revision && JSON_NODE_HOLDS_VALUE (revision) ? json_node_get_int (revision) : 1;
+  /* The day the quote was made, so the same quote always prints the same */
+  created = crm_record_get_created_at (record);
+  if (created)
+    doc->header.date = keep_string (doc, g_strndup (created, 10));
+  else
+    {
+      g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+
+      doc->header.date = keep_string (doc, g_date_time_format (now, "%Y-%m-%d"));
+    }
+  doc->header.valid_until = keep_string (doc, g_strdup (crm_record_get_string (record, "valid_until")));
+  doc->header.terms = keep_string (doc, g_strdup (crm_record_get_string (record, "terms")));
+  doc->header.notes = keep_string (doc, g_strdup (crm_record_get_string (record, "notes")));
+  return g_steal_pointer (&doc);
+}
+
+void
+crm_quote_document_free (CrmQuoteDocument *doc)
+{
+  if (doc == NULL)
+    return;
+  g_clear_pointer (&doc->totals, crm_quote_totals_free);
+  g_clear_pointer (&doc->quote, crm_quote_free);
+  g_clear_pointer (&doc->strings, g_ptr_array_unref);
+  g_free (doc);
+}
+

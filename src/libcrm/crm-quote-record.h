@@ -5,6 +5,7 @@
 
 #pragma once
 
+#include "crm-quote-pdf.h"
 #include "crm-quote.h"
 #include "crm-store.h"
 
@@ -107,5 +108,21 @@ gboolean    _crm_quote_record_prepare          (CrmStore     *store,
                                                 CrmRecord    *previous,
                                                 CrmRecord    *record,
                                                 GError      **error);
+
+/* A stored quote as its PDF and printed page show it */
+typedef struct
+{
+  CrmQuoteHeader  header;   /* its strings belong to the document */
+  CrmQuote       *quote;
+  CrmQuoteTotals *totals;
+  GPtrArray      *strings;
+} CrmQuoteDocument;
+
+CrmQuoteDocument *crm_quote_document_new  (CrmStore         *store,
+                                           CrmRecord        *record,
+                                           GError          **error);
+void              crm_quote_document_free (CrmQuoteDocument *doc);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CrmQuoteDocument, crm_quote_document_free)
 
 G_END_DECLS
