@@ -244,6 +244,46 @@ assert_board_shows (CrmPipelineView *pipeline,
     g_error ("the board shows %u deals, not %u", count_deals (pipeline), expected);
 }
 
+typedef struct
+{
+  CrmPipelineView *pipeline;
+  guint            column;
+  guint            expected;
+} ColumnCount;
+
+static gboolean
+column_shows (gpointer data)
+{
+  ColumnCount *count = data;
+
+  return g_list_model_get_n_items (crm_pipeline_view_get_column_model (count->pipeline, count->column)) ==
+         count->expected;
+}
+
+static void
+assert_column_shows (CrmPipelineView *pipeline,
+                     guint            column,
+                     guint            expected)
+{
+  ColumnCount count = { pipeline, column, expected };
+
+  if (!wait_for (column_shows, &count, 10))
+    g_error ("column %u shows %u deals, not %u", column,
+             g_list_model_get_n_items (crm_pipeline_view_get_column_model (pipeline, column)), expected);
+}
+
+/* Every column's sums are in */
+static gboolean
+board_summed (gpointer data)
+{
+  gint64 total, weighted;
+
+  for (guint i = 0; i < crm_pipeline_view_get_n_columns (data); i++)
+    if (!crm_pipeline_view_get_column_amounts (data, i, &total, &weighted))
+      return FALSE;
+  return crm_pipeline_view_get_n_columns (data) > 0;
+}
+
 static gboolean
 model_filled (gpointer data)
 {
@@ -351,8 +391,12 @@ test_pipeline_shows_seeded (Fixture       *f,
   deals = crm_store_list (store, "opportunities", NULL, 0, 0, &error);
   g_assert_no_error (error);
 
-  /* A column per stage, in stage order, and every deal in one of them */
+  /* A column per stage, in stage order, and every deal in one of them
+   * (read by a worker thread, so waited for) */
+  g_assert_cmpuint (deals->len, >, 0);
+  assert_board_shows (pipeline, deals->len);
   g_assert_cmpuint (crm_pipeline_view_get_n_columns (pipeline), ==, stages->len);
+  g_assert_true (wait_for (board_summed, pipeline, 10));
   for (guint i = 0; i < stages->len; i++)
     {
       g_autofree char *title = crm_record_dup_title (g_ptr_array_index (stages, i));
@@ -360,8 +404,6 @@ test_pipeline_shows_seeded (Fixture       *f,
       g_assert_cmpstr (crm_pipeline_view_get_column_title (pipeline, i), ==, title);
       g_assert_nonnull (strstr (crm_pipeline_view_get_column_summary (pipeline, i), "deal"));
     }
-  g_assert_cmpuint (deals->len, >, 0);
-  g_assert_cmpuint (count_deals (pipeline), ==, deals->len);
 
   /* A new deal shows in its stage's column without a reload by hand */
   before = g_list_model_get_n_items (crm_pipeline_view_get_column_model (pipeline, 0));
@@ -810,10 +852,14 @@ test_move_deal (Fixture       *f,
   const char *to = NULL;
   g_autoptr(GPtrArray) stages = crm_store_list (store, "stages", NULL, 0, 0, NULL);
   GtkWindow *dialog;
+  guint from_column = 0, to_column = 0, from_count, to_count;
+  gint64 from_total, to_total, from_after, to_after, weighted;
 
   g_assert_nonnull (lost);
+  /* A deal with an amount, not lost yet */
   for (guint i = 0; i < deals->len && deal == NULL; i++)
-    if (g_strcmp0 (crm_record_get_string (g_ptr_array_index (deals, i), "stage_id"), crm_record_get_id (lost)) != 0)
+    if (g_strcmp0 (crm_record_get_string (g_ptr_array_index (deals, i), "stage_id"), crm_record_get_id (lost)) != 0 &&
+        g_strcmp0 (crm_record_get_string (g_ptr_array_index (deals, i), "amount"), "0.00") != 0)
       deal = g_ptr_array_index (deals, i);
   g_assert_nonnull (deal);
   from = crm_record_get_string (deal, "stage_id");
@@ -824,11 +870,35 @@ test_move_deal (Fixture       *f,
       if (g_strcmp0 (id, from) != 0 && g_strcmp0 (id, crm_record_get_id (lost)) != 0)
         to = id;
     }
-  spin (200);
+  for (guint i = 0; i < stages->len; i++)
+    {
+      const char *id = crm_record_get_id (g_ptr_array_index (stages, i));
+
+      if (g_str_equal (id, from))
+        from_column = i;
+      if (g_str_equal (id, to))
+        to_column = i;
+    }
+  assert_board_shows (pipeline, deals->len);
+  g_assert_true (wait_for (board_summed, pipeline, 10));
+  from_count = g_list_model_get_n_items (crm_pipeline_view_get_column_model (pipeline, from_column));
+  to_count = g_list_model_get_n_items (crm_pipeline_view_get_column_model (pipeline, to_column));
+  crm_pipeline_view_get_column_amounts (pipeline, from_column, &from_total, &weighted);
+  crm_pipeline_view_get_column_amounts (pipeline, to_column, &to_total, &weighted);
 
   g_assert_true (crm_pipeline_view_move_deal (pipeline, crm_record_get_id (deal), to, NULL));
   moved = crm_store_get (store, "opportunities", crm_record_get_id (deal), NULL);
   g_assert_cmpstr (crm_record_get_string (moved, "stage_id"), ==, to);
+
+  /* The card changes column, and its amount goes with it: what one
+   * column's total loses, the other's gains */
+  assert_column_shows (pipeline, from_column, from_count - 1);
+  assert_column_shows (pipeline, to_column, to_count + 1);
+  g_assert_true (wait_for (board_summed, pipeline, 10));
+  crm_pipeline_view_get_column_amounts (pipeline, from_column, &from_after, &weighted);
+  crm_pipeline_view_get_column_amounts (pipeline, to_column, &to_after, &weighted);
+  g_assert_cmpint (to_after - to_total, >, 0);
+  g_assert_cmpint (to_after - to_total, ==, from_total - from_after);
 
   /* To the lost column: the user is asked, and says no */
   g_assert_true (crm_pipeline_view_move_deal (pipeline, crm_record_get_id (deal), crm_record_get_id (lost), NULL));
@@ -1061,6 +1131,7 @@ test_pipeline_filters (Fixture       *f,
   /* The list: the same deals, sorted by amount when asked */
   crm_pipeline_view_set_filter (pipeline, "all", 0, NULL);
   rows = crm_pipeline_view_get_list_model (pipeline, TRUE);
+  g_assert_true (wait_for (model_filled, rows, 10));
   g_assert_cmpuint (g_list_model_get_n_items (rows), ==, deals->len);
   columns = GTK_COLUMN_VIEW (find_widget (GTK_WIDGET (pipeline), GTK_TYPE_COLUMN_VIEW, NULL));
   g_assert_nonnull (columns);

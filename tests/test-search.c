@@ -269,6 +269,187 @@ test_other_entities (Fixture       *f,
   g_assert_cmpuint (count_hits (f->store, "contacts", " "), ==, 2);
 }
 
+/* Queries: the conditions a view filters by, worked out by the database */
+typedef struct
+{
+  GString *seen;
+  guint    rows;
+} Rows;
+
+static void
+collect_row_cb (const char * const *values,
+                gpointer            data)
+{
+  Rows *rows = data;
+
+  g_string_append_printf (rows->seen, "%s|%s|%s;", values[0], values[1] ? values[1] : "-", values[2] ? values[2] : "-");
+  rows->rows++;
+}
+
+static char *
+create_deal (CrmStore   *store,
+             const char *name,
+             const char *stage,
+             const char *account,
+             const char *amount,
+             const char *close)
+{
+  g_autoptr(JsonObject) fields = json_object_new ();
+  g_autoptr(CrmRecord) record = NULL;
+  g_autoptr(GError) error = NULL;
+
+  json_object_set_string_member (fields, "name", name);
+  json_object_set_string_member (fields, "stage_id", stage);
+  json_object_set_string_member (fields, "currency", "EUR");
+  if (account)
+    json_object_set_string_member (fields, "account_id", account);
+  if (amount)
+    json_object_set_string_member (fields, "amount", amount);
+  if (close)
+    json_object_set_string_member (fields, "expected_close_date", close);
+  record = crm_store_create (store, "opportunities", fields, &error);
+  g_assert_no_error (error);
+  return g_strdup (crm_record_get_id (record));
+}
+
+static gint64
+query_count (CrmStore *store,
+             CrmQuery *query)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) records = crm_store_query (store, query, 0, 0, &error);
+  gint64 count;
+
+  g_assert_no_error (error);
+  count = crm_store_query_count (store, query, &error);
+  g_assert_no_error (error);
+  /* The count and the records always agree */
+  g_assert_cmpint (count, ==, records->len);
+  return count;
+}
+
+static void
+test_query (Fixture       *f,
+            gconstpointer  data)
+{
+  g_autofree char *stage = crm_test_create_stage (f->store);
+  g_autofree char *other_account = crm_test_create_account (f->store, "Gruber Holdings");
+  g_autofree char *a = create_deal (f->store, "Tower refit", stage, f->account, "1000.00", "2026-03-31");
+  g_autofree char *b = create_deal (f->store, "Vault upgrade", stage, other_account, "250.50", "2026-04-01");
+  g_autofree char *c = create_deal (f->store, "Lobby screens", stage, NULL, NULL, NULL);
+  g_autoptr(CrmQuery) all = crm_query_new ("opportunities");
+  g_autoptr(CrmQuery) query = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) page = NULL;
+  const char *set[] = { f->account, other_account, NULL };
+  const char *none[] = { NULL };
+  const char *skip[] = { b, NULL };
+  const char *fields[] = { "name", "amount", "expected_close_date", NULL };
+  Rows rows = { g_string_new (NULL), 0 };
+
+  /* The fixture's deal and these three */
+  g_assert_cmpint (query_count (f->store, all), ==, 4);
+
+  query = crm_query_copy (all);
+  crm_query_add_equal (query, "stage_id", stage);
+  g_assert_cmpint (query_count (f->store, query), ==, 3);
+  crm_query_add_equal (query, "account_id", NULL);
+  g_assert_cmpint (query_count (f->store, query), ==, 1);
+  g_clear_pointer (&query, crm_query_unref);
+
+  query = crm_query_copy (all);
+  crm_query_add_one_of (query, "account_id", set);
+  g_assert_cmpint (query_count (f->store, query), ==, 2);
+  crm_query_add_not_ids (query, skip);
+  g_assert_cmpint (query_count (f->store, query), ==, 1);
+  g_clear_pointer (&query, crm_query_unref);
+  query = crm_query_copy (all);
+  crm_query_add_one_of (query, "account_id", none);
+  g_assert_cmpint (query_count (f->store, query), ==, 0);
+  g_clear_pointer (&query, crm_query_unref);
+
+  /* A range takes its lower bound and leaves out its upper one, and a
+   * deal without a close date is in no range */
+  query = crm_query_copy (all);
+  crm_query_add_range (query, "expected_close_date", "2026-03-31", "2026-04-01");
+  g_assert_cmpint (query_count (f->store, query), ==, 1);
+  g_clear_pointer (&query, crm_query_unref);
+  query = crm_query_copy (all);
+  crm_query_add_range (query, "expected_close_date", NULL, NULL);
+  g_assert_cmpint (query_count (f->store, query), ==, 2);
+  g_clear_pointer (&query, crm_query_unref);
+
+  /* Words match the deal, or through account_id its account's name */
+  query = crm_query_copy (all);
+  crm_query_set_search (query, "grub", NULL);
+  g_assert_cmpint (query_count (f->store, query), ==, 0);
+  crm_query_set_search (query, "grub", "account_id");
+  g_assert_cmpint (query_count (f->store, query), ==, 1);
+  crm_query_set_search (query, "nakatomi", "account_id");
+  g_assert_cmpint (query_count (f->store, query), ==, 2);
+  crm_query_set_search (query, "!!", "account_id");
+  g_assert_cmpint (query_count (f->store, query), ==, 0);
+  crm_query_set_search (query, "  ", "account_id");
+  g_assert_true (!crm_query_has_search (query));
+  g_assert_cmpint (query_count (f->store, query), ==, 4);
+  g_clear_pointer (&query, crm_query_unref);
+
+  /* Pages in the entity's order: close date (none first), then name */
+  page = crm_store_query (f->store, all, 2, 1, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (page->len, ==, 2);
+  g_assert_cmpstr (crm_record_get_id (g_ptr_array_index (page, 0)), ==, f->opportunity);
+  g_assert_cmpstr (crm_record_get_id (g_ptr_array_index (page, 1)), ==, a);
+
+  /* A few fields of each record, as text, money in its currency */
+  g_assert_true (crm_store_query_foreach (f->store, all, fields, collect_row_cb, &rows, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (rows.rows, ==, 4);
+  g_assert_nonnull (strstr (rows.seen->str, "Tower refit|1000.00|2026-03-31;"));
+  g_assert_nonnull (strstr (rows.seen->str, "Vault upgrade|250.50|2026-04-01;"));
+  /* An amount left out is a create's default, zero */
+  g_assert_nonnull (strstr (rows.seen->str, "Lobby screens|0.00|-;"));
+  g_string_free (rows.seen, TRUE);
+
+  /* The stamp: the same until a matching record changes */
+  {
+    g_autofree char *stamp = NULL;
+    g_autofree char *again = NULL;
+    g_autofree char *after = NULL;
+    g_autoptr(JsonObject) changes = json_object_new ();
+    g_autoptr(CrmRecord) saved = NULL;
+    gint64 count = 0;
+
+    stamp = crm_store_query_dup_stamp (f->store, all, &count, &error);
+    g_assert_no_error (error);
+    g_assert_cmpint (count, ==, 4);
+    again = crm_store_query_dup_stamp (f->store, all, NULL, &error);
+    g_assert_cmpstr (stamp, ==, again);
+    json_object_set_string_member (changes, "amount", "1000.01");
+    saved = crm_store_update (f->store, "opportunities", a, changes, &error);
+    g_assert_no_error (error);
+    after = crm_store_query_dup_stamp (f->store, all, NULL, &error);
+    g_assert_cmpstr (stamp, !=, after);
+  }
+
+  /* Fields that are not the entity's, or cannot be compared as text */
+  query = crm_query_copy (all);
+  crm_query_add_equal (query, "colour", "red");
+  g_assert_null (crm_store_query (f->store, query, 0, 0, &error));
+  g_assert_error (error, CRM_ENTITY_ERROR, CRM_ENTITY_ERROR_UNKNOWN_FIELD);
+  g_clear_error (&error);
+  g_clear_pointer (&query, crm_query_unref);
+  query = crm_query_copy (all);
+  crm_query_add_range (query, "amount", "1", "2");
+  g_assert_cmpint (crm_store_query_count (f->store, query, &error), ==, -1);
+  g_assert_error (error, CRM_ENTITY_ERROR, CRM_ENTITY_ERROR_INVALID_VALUE);
+  g_clear_error (&error);
+  g_assert_false (crm_store_query_foreach (f->store, all, (const char *[]) { "name; DROP TABLE x", NULL },
+                                           collect_row_cb, &rows, &error));
+  g_assert_error (error, CRM_ENTITY_ERROR, CRM_ENTITY_ERROR_UNKNOWN_FIELD);
+  (void) c;
+}
+
 int
 main (int    argc,
       char **argv)
@@ -282,6 +463,7 @@ main (int    argc,
   g_test_add ("/search/same-transaction", Fixture, NULL, fixture_set_up, test_same_transaction, fixture_tear_down);
   g_test_add ("/search/hostile-input", Fixture, NULL, fixture_set_up, test_hostile_input, fixture_tear_down);
   g_test_add ("/search/fts-query", Fixture, NULL, fixture_set_up, test_fts_query, fixture_tear_down);
+  g_test_add ("/search/query", Fixture, NULL, fixture_set_up, test_query, fixture_tear_down);
   g_test_add ("/search/other-entities", Fixture, NULL, fixture_set_up, test_other_entities, fixture_tear_down);
 
   return g_test_run ();

@@ -32,7 +32,6 @@ struct _CrmContactsView
 
   CrmContext      *context;
   CrmRecordList   *records;   /* read a page at a time */
-  GHashTable      *account_names;
   const char      *entity;
   /* Cancelled when the view goes: a file being read or written */
   GCancellable    *cancellable;
@@ -70,25 +69,11 @@ contact_name (CrmRecord *record)
 }
 
 static void
-load_account_names (CrmContactsView *self)
-{
-  g_autoptr(GPtrArray) accounts = NULL;
-
-  g_hash_table_remove_all (self->account_names);
-  accounts = crm_store_list (crm_context_get_store (self->context), "accounts", NULL, 0, 0, NULL);
-  for (guint i = 0; accounts && i < accounts->len; i++)
-    {
-      CrmRecord *account = g_ptr_array_index (accounts, i);
-
-      g_hash_table_insert (self->account_names, g_strdup (crm_record_get_id (account)),
-                           crm_record_dup_title (account));
-    }
-}
-
-static void
 reload (CrmContactsView *self)
 {
   g_autoptr(GError) error = NULL;
+  g_autoptr(CrmQuery) query = NULL;
+  g_auto(GStrv) deleting = NULL;
   const char *text = gtk_editable_get_text (GTK_EDITABLE (self->search_entry));
   GtkSelectionModel *selection = gtk_list_view_get_model (self->list_view);
 
@@ -98,11 +83,15 @@ reload (CrmContactsView *self)
   gtk_single_selection_set_selected (GTK_SINGLE_SELECTION (selection), GTK_INVALID_LIST_POSITION);
   if (self->context == NULL)
     {
-      crm_record_list_set_query (self->records, NULL, self->entity, NULL, NULL);
+      crm_record_list_set_query (self->records, NULL, NULL, NULL);
       return;
     }
-  load_account_names (self);
-  if (!crm_record_list_set_query (self->records, crm_context_get_store (self->context), self->entity, text, &error))
+  query = crm_query_new (self->entity);
+  crm_query_set_search (query, text, NULL);
+  /* What is being deleted has left the list already */
+  deleting = crm_context_dup_deleting_ids (self->context, self->entity);
+  crm_query_add_not_ids (query, (const char * const *) deleting);
+  if (!crm_record_list_set_query (self->records, crm_context_get_store (self->context), query, &error))
     g_warning ("Listing %s: %s", self->entity, error->message);
 
   if (g_list_model_get_n_items (G_LIST_MODEL (self->records)) == 0)
@@ -514,7 +503,7 @@ row_bind_cb (GtkSignalListItemFactory *factory,
     {
       const char *job = crm_record_get_string (record, "title");
       const char *account_id = crm_record_get_string (record, "account_id");
-      const char *account = account_id ? g_hash_table_lookup (self->account_names, account_id) : NULL;
+      const char *account = crm_context_lookup_title (self->context, "accounts", account_id);
 
       name = contact_name (record);
       if (job && account)
@@ -592,7 +581,6 @@ crm_contacts_view_dispose (GObject *object)
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))))
     gtk_widget_unparent (child);
   g_clear_object (&self->records);
-  g_clear_pointer (&self->account_names, g_hash_table_unref);
 
   G_OBJECT_CLASS (crm_contacts_view_parent_class)->dispose (object);
 }
@@ -650,7 +638,6 @@ crm_contacts_view_init (CrmContactsView *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "contacts.import", FALSE);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "contacts.export", FALSE);
   self->records = crm_record_list_new ();
-  self->account_names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
 
   factory = gtk_signal_list_item_factory_new ();
   g_signal_connect (factory, "setup", G_CALLBACK (row_setup_cb), self);

@@ -36,6 +36,7 @@ struct _CrmContext
   gboolean         sync_again;
 
   GHashTable      *doomed;   /* "entity/id" → DoomedRecord: deleted, undo still possible */
+  GHashTable      *titles;   /* "entity/id" → title, or "" for no such record; until records change */
 
   guint            changed_source;
   guint            push_source;
@@ -430,6 +431,7 @@ crm_context_dispose (GObject *object)
   if (self->settings)
     g_signal_handlers_disconnect_by_data (self->settings, self);
   g_clear_pointer (&self->doomed, g_hash_table_unref);
+  g_clear_pointer (&self->titles, g_hash_table_unref);
   g_clear_object (&self->store);
   g_clear_object (&self->settings);
   g_clear_object (&self->demo_server);
@@ -538,11 +540,21 @@ crm_context_class_init (CrmContextClass *klass)
                                            G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_STRING);
 }
 
+/* Connected first, so it runs before any view's handler reads a title */
+static void
+forget_titles_cb (CrmContext *self)
+{
+  if (self->titles)
+    g_hash_table_remove_all (self->titles);
+}
+
 static void
 crm_context_init (CrmContext *self)
 {
   self->sync_fraction = -1;
   self->cancellable = g_cancellable_new ();
+  self->titles = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  g_signal_connect (self, "records-changed", G_CALLBACK (forget_titles_cb), NULL);
 }
 
 /* Public API **********************************************************/
@@ -866,4 +878,65 @@ crm_context_flush_deletes (CrmContext *self)
       if (!commit_delete (self, value, &error))
         g_warning ("Could not delete a record: %s", error->message);
     }
+}
+
+/**
+ * crm_context_lookup_title:
+ * @id: (nullable): a record's id
+ *
+ * What a view shows for a reference, e.g. the account's name on a deal's
+ * card: read when first asked and kept until records change, so a list
+ * reads only the names of the rows it shows.
+ *
+ * Returns: (nullable): the record's title, %NULL when there is no such
+ *   live record
+ */
+const char *
+crm_context_lookup_title (CrmContext *self,
+                          const char *entity,
+                          const char *id)
+{
+  g_autofree char *key = NULL;
+  g_autoptr(CrmRecord) record = NULL;
+  const char *title;
+
+  g_return_val_if_fail (CRM_IS_CONTEXT (self), NULL);
+  g_return_val_if_fail (entity != NULL, NULL);
+
+  if (id == NULL || self->store == NULL)
+    return NULL;
+  key = record_key (entity, id);
+  if (!(title = g_hash_table_lookup (self->titles, key)))
+    {
+      record = crm_store_get (self->store, entity, id, NULL);
+      title = record ? crm_record_dup_title (record) : g_strdup ("");
+      g_hash_table_insert (self->titles, g_steal_pointer (&key), (char *) title);
+    }
+  return *title ? title : NULL;
+}
+
+/**
+ * crm_context_dup_deleting_ids:
+ *
+ * Returns: (transfer full): the ids of @entity's records being deleted
+ *   (see crm_context_delete_later()), for a query to leave out
+ */
+GStrv
+crm_context_dup_deleting_ids (CrmContext *self,
+                              const char *entity)
+{
+  g_autoptr(GStrvBuilder) ids = g_strv_builder_new ();
+  GHashTableIter iter;
+  gpointer value;
+
+  g_return_val_if_fail (CRM_IS_CONTEXT (self), NULL);
+
+  if (self->doomed)
+    {
+      g_hash_table_iter_init (&iter, self->doomed);
+      while (g_hash_table_iter_next (&iter, NULL, &value))
+        if (g_str_equal (((DoomedRecord *) value)->entity, entity))
+          g_strv_builder_add (ids, ((DoomedRecord *) value)->id);
+    }
+  return g_strv_builder_end (ids);
 }

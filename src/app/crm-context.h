@@ -62,6 +62,11 @@ gboolean      crm_context_is_deleting       (CrmContext           *self,
                                              const char           *entity,
                                              const char           *id);
 void          crm_context_flush_deletes     (CrmContext           *self);
+GStrv         crm_context_dup_deleting_ids  (CrmContext           *self,
+                                             const char           *entity);
+const char   *crm_context_lookup_title      (CrmContext           *self,
+                                             const char           *entity,
+                                             const char           *id);
 
 /* Stops syncing and the demo server; the window calls it as it closes */
 void          crm_context_shutdown          (CrmContext           *self);

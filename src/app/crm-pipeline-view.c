@@ -1,5 +1,17 @@
 /* crm-pipeline-view.c: the deals, a column per stage
  *
+ * Built for 100,000 deals. Each column is a CrmRecordList over a query
+ * (the stage plus the filters, in SQL), so it holds a count and the pages
+ * its list view shows, never every deal. A reload reads off the main
+ * loop: a worker thread, on its own connection inside one read
+ * transaction, reads each column's stamp (crm_store_query_dup_stamp())
+ * and, for a column that changed, its count and first page, and hands
+ * them to the main loop at once; then it sums the amounts (converted,
+ * weighted by probability, per deal as the forecast does) and hands those
+ * over too. A column whose stamp did not change is left alone, so a sync
+ * that touched nothing here does not reset a scrolled column. The names
+ * on cards and their stale flags are read as cards are bound.
+ *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
@@ -9,9 +21,11 @@
 
 #include <glib/gi18n.h>
 
+#include "crm-deal-card.h"
 #include "crm-format.h"
 #include "crm-money.h"
 #include "crm-pipeline-view.h"
+#include "crm-record-list.h"
 #include "crm-store.h"
 
 #define COLUMN_WIDTH 280
@@ -20,15 +34,22 @@
 
 typedef struct
 {
-  char       *stage_id;
-  char       *title;
-  char       *summary;
-  gboolean    closed;
-  gboolean    lost;
-  GListStore *deals;
-  GtkWidget  *box;
-  GtkLabel   *title_label;
-  GtkLabel   *summary_label;
+  char          *stage_id;
+  char          *title;
+  char          *summary;
+  char          *probability;  /* the stage's default, as text */
+  gboolean       closed;
+  gboolean       lost;
+  CrmRecordList *deals;
+  char          *stamp;        /* of the deals shown; NULL: none yet */
+  guint          count;
+  gboolean       has_amounts;
+  gint64         total;        /* minor units of the base currency */
+  gint64         weighted;
+  guint          unconverted;
+  GtkWidget     *box;
+  GtkLabel      *title_label;
+  GtkLabel      *summary_label;
 } Column;
 
 struct _CrmPipelineView
@@ -47,16 +68,22 @@ struct _CrmPipelineView
   GListStore *list_deals;     /* CrmRecord: the deals the filters leave, for the list */
   GPtrArray  *owner_choices;  /* what each owner_filter item stands for: "mine", "team", "all" or a user id */
   GHashTable *stage_names;    /* id → name */
-  GHashTable *last_activity;  /* deal id → YYYY-MM-DD of its latest activity */
+  GHashTable *last_activity;  /* deal id → YYYY-MM-DD of its latest activity, "" for none */
+  GHashTable *account_names;  /* account id → name, for the cards a load read */
   char       *stale_before;   /* YYYY-MM-DD */
   char       *me;             /* the signed-in user's id; NULL on a local profile */
   gboolean    updating_owners;
 
   CrmContext *context;
   GPtrArray  *columns;       /* Column */
-  GHashTable *account_names; /* id → name */
   GHashTable *user_names;    /* id → name */
   char       *today;         /* YYYY-MM-DD */
+
+  CrmStore   *reader;        /* the worker's connection, between loads */
+  CrmQuery   *filters;       /* the deals the filters leave, any stage */
+  guint       generation;    /* of the load under way, or the last */
+  gboolean    loading;
+  gboolean    load_again;    /* records or filters changed during it */
 };
 
 G_DEFINE_FINAL_TYPE (CrmPipelineView, crm_pipeline_view, GTK_TYPE_WIDGET)
@@ -70,15 +97,6 @@ static guint signals[N_SIGNALS];
 
 static void reload (CrmPipelineView *self);
 
-typedef struct
-{
-  GtkLabel *name;
-  GtkLabel *account;
-  GtkLabel *amount;
-  GtkLabel *date;
-  GtkLabel *owner;
-  GtkLabel *flag;
-} Card;
 
 /* Helpers *************************************************************/
 
@@ -88,6 +106,8 @@ column_free (Column *column)
   g_free (column->stage_id);
   g_free (column->title);
   g_free (column->summary);
+  g_free (column->probability);
+  g_free (column->stamp);
   g_clear_object (&column->deals);
   g_free (column);
 }
@@ -107,18 +127,56 @@ names_of (GPtrArray *records)
   return names;
 }
 
-static gint64
-probability_of (CrmRecord *deal,
-                CrmRecord *stage)
+/* Keeps the latest of an activity's due date, else its last change */
+static void
+latest_value_cb (const char * const *values,
+                 gpointer            data)
 {
-  const char *text = crm_record_get_string (deal, "probability");
-  gint64 value = 0;
+  char **latest = data;
+  const char *value = values[0] ? values[0] : values[1];
 
-  if (text == NULL)
-    text = crm_record_get_string (stage, "probability");
-  if (text == NULL || !crm_decimal_parse (text, 2, &value, NULL))
-    return 0;
-  return value;
+  if (value && g_strcmp0 (value, *latest) > 0)
+    {
+      g_free (*latest);
+      *latest = g_strdup (value);
+    }
+}
+
+static Column *
+column_of_stage (CrmPipelineView *self,
+                 const char      *stage_id)
+{
+  for (guint i = 0; i < self->columns->len; i++)
+    {
+      Column *column = g_ptr_array_index (self->columns, i);
+
+      if (g_strcmp0 (column->stage_id, stage_id) == 0)
+        return column;
+    }
+  return NULL;
+}
+
+/* The day of the deal's latest activity ("" for none), read when its
+ * card is first bound after a load */
+static const char *
+last_activity_of (CrmPipelineView *self,
+                  const char      *deal_id)
+{
+  static const char * const fields[] = { "due_at", "updated_at", NULL };
+  g_autoptr(CrmQuery) query = NULL;
+  g_autofree char *latest = NULL;
+  const char *day;
+
+  if ((day = g_hash_table_lookup (self->last_activity, deal_id)))
+    return day;
+  query = crm_query_new ("activities");
+  crm_query_add_equal (query, "opportunity_id", deal_id);
+  if (!crm_store_query_foreach (crm_context_get_store (self->context), query, fields,
+                                latest_value_cb, &latest, NULL))
+    g_clear_pointer (&latest, g_free);
+  day = latest ? g_strndup (latest, 10) : g_strdup ("");
+  g_hash_table_insert (self->last_activity, g_strdup (deal_id), (char *) day);
+  return day;
 }
 
 static gboolean
@@ -151,56 +209,18 @@ card_clicked_cb (GtkButton   *button,
 
 static void
 card_setup_cb (GtkSignalListItemFactory *factory,
-               GtkListItem              *item,
-               CrmPipelineView          *self)
+                    GtkListItem              *item,
+                    CrmPipelineView          *self)
 {
-  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 4);
-  GtkWidget *line = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
-  Card *card = g_new0 (Card, 1);
   GtkDragSource *source;
   GtkWidget *button;
 
-  gtk_widget_add_css_class (box, "deal-card");
-  card->name = GTK_LABEL (gtk_label_new (NULL));
-  gtk_label_set_wrap (card->name, TRUE);
-  gtk_label_set_lines (card->name, 2);
-  gtk_label_set_ellipsize (card->name, PANGO_ELLIPSIZE_END);
-  gtk_label_set_xalign (card->name, 0);
-  gtk_widget_add_css_class (GTK_WIDGET (card->name), "heading");
-  card->account = GTK_LABEL (gtk_label_new (NULL));
-  gtk_label_set_xalign (card->account, 0);
-  gtk_label_set_ellipsize (card->account, PANGO_ELLIPSIZE_END);
-  gtk_widget_add_css_class (GTK_WIDGET (card->account), "dim-label");
-  card->amount = GTK_LABEL (gtk_label_new (NULL));
-  gtk_label_set_xalign (card->amount, 0);
-  gtk_widget_set_hexpand (GTK_WIDGET (card->amount), TRUE);
-  gtk_widget_add_css_class (GTK_WIDGET (card->amount), "numeric");
-  card->date = GTK_LABEL (gtk_label_new (NULL));
-  gtk_widget_add_css_class (GTK_WIDGET (card->date), "caption");
-  card->owner = GTK_LABEL (gtk_label_new (NULL));
-  gtk_label_set_xalign (card->owner, 0);
-  gtk_widget_add_css_class (GTK_WIDGET (card->owner), "caption");
-  gtk_widget_add_css_class (GTK_WIDGET (card->owner), "dim-label");
-  card->flag = GTK_LABEL (gtk_label_new (_("Close date has passed")));
-  gtk_label_set_xalign (card->flag, 0);
-  gtk_label_set_wrap (card->flag, TRUE);
-  gtk_widget_add_css_class (GTK_WIDGET (card->flag), "caption");
-  gtk_widget_add_css_class (GTK_WIDGET (card->flag), "warning");
-
-  gtk_box_append (GTK_BOX (line), GTK_WIDGET (card->amount));
-  gtk_box_append (GTK_BOX (line), GTK_WIDGET (card->date));
-  gtk_box_append (GTK_BOX (box), GTK_WIDGET (card->name));
-  gtk_box_append (GTK_BOX (box), GTK_WIDGET (card->account));
-  gtk_box_append (GTK_BOX (box), line);
-  gtk_box_append (GTK_BOX (box), GTK_WIDGET (card->owner));
-  gtk_box_append (GTK_BOX (box), GTK_WIDGET (card->flag));
   /* A button, so the keyboard and assistive technologies can open it */
   button = gtk_button_new ();
-  gtk_button_set_child (GTK_BUTTON (button), box);
+  gtk_button_set_child (GTK_BUTTON (button), crm_deal_card_new ());
   gtk_widget_add_css_class (button, "flat");
   gtk_widget_add_css_class (button, "deal-card-button");
   g_signal_connect (button, "clicked", G_CALLBACK (card_clicked_cb), item);
-  g_object_set_data_full (G_OBJECT (button), "card", card, g_free);
   gtk_list_item_set_child (item, button);
 
   /* A card is dragged by its deal's id */
@@ -210,19 +230,34 @@ card_setup_cb (GtkSignalListItemFactory *factory,
   gtk_widget_add_controller (button, GTK_EVENT_CONTROLLER (source));
 }
 
+static void bind_card (CrmPipelineView *self,
+                       GtkWidget       *button,
+                       CrmRecord       *deal);
+
 static void
 card_bind_cb (GtkSignalListItemFactory *factory,
-              GtkListItem              *item,
-              CrmPipelineView          *self)
+                   GtkListItem              *item,
+                   CrmPipelineView          *self)
 {
-  GtkWidget *box = gtk_list_item_get_child (item);
-  Card *card = g_object_get_data (G_OBJECT (box), "card");
+  GtkWidget *button = gtk_list_item_get_child (item);
   CrmRecord *deal = gtk_list_item_get_item (item);
+
+  if (self->context == NULL || deal == NULL)
+    return;
+  bind_card (self, button, deal);
+}
+
+static void
+bind_card (CrmPipelineView *self,
+           GtkWidget       *button,
+           CrmRecord       *deal)
+{
   const char *account_id = crm_record_get_string (deal, "account_id");
   const char *close = crm_record_get_string (deal, "expected_close_date");
   const char *account = account_id ? g_hash_table_lookup (self->account_names, account_id) : NULL;
   const char *owner = crm_record_get_owner_id (deal) ? g_hash_table_lookup (self->user_names, crm_record_get_owner_id (deal)) : NULL;
-  gboolean closed = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (deal), "crm-closed-stage"));
+  Column *column = column_of_stage (self, crm_record_get_string (deal, "stage_id"));
+  gboolean closed = column && column->closed;
   g_autofree char *name = crm_record_dup_title (deal);
   g_autofree char *amount = crm_format_money (crm_record_get_string (deal, "amount"),
                                               crm_record_get_string (deal, "currency"),
@@ -230,26 +265,22 @@ card_bind_cb (GtkSignalListItemFactory *factory,
   g_autofree char *date = close ? crm_format_date (close) : NULL;
   g_autofree char *accessible = NULL;
   gboolean overdue = !closed && close && g_strcmp0 (close, self->today) < 0;
-  const char *last = g_hash_table_lookup (self->last_activity, crm_record_get_id (deal));
-  gboolean stale = !closed && (last == NULL || g_strcmp0 (last, self->stale_before) < 0);
+  const char *last = closed ? "" : last_activity_of (self, crm_record_get_id (deal));
+  gboolean stale = !closed && g_strcmp0 (last, self->stale_before) < 0;
   g_autofree char *flag = NULL;
 
-  gtk_label_set_text (card->name, name);
-  gtk_label_set_text (card->account, account ? account : "");
-  gtk_widget_set_visible (GTK_WIDGET (card->account), account != NULL);
-  gtk_label_set_text (card->amount, amount ? amount : "");
-  gtk_label_set_text (card->date, date ? date : "");
-  gtk_label_set_text (card->owner, owner ? owner : "");
-  gtk_widget_set_visible (GTK_WIDGET (card->owner), owner != NULL);
+  if (account == NULL)
+    account = crm_context_lookup_title (self->context, "accounts", account_id);
   if (overdue && stale)
     flag = g_strdup_printf ("%s · %s", _("Close date has passed"), _("No recent activity"));
-  else
-    flag = g_strdup (overdue ? _("Close date has passed") : stale ? _("No recent activity") : "");
-  gtk_label_set_text (card->flag, flag);
-  gtk_widget_set_visible (GTK_WIDGET (card->flag), overdue || stale);
+  else if (overdue || stale)
+    flag = g_strdup (overdue ? _("Close date has passed") : _("No recent activity"));
+  crm_deal_card_set (CRM_DEAL_CARD (gtk_button_get_child (GTK_BUTTON (button))),
+                     name, account, amount, date, owner, flag);
 
-  accessible = g_strdup_printf ("%s, %s, %s", name, account ? account : "", amount ? amount : "");
-  gtk_accessible_update_property (GTK_ACCESSIBLE (box), GTK_ACCESSIBLE_PROPERTY_LABEL, accessible, -1);
+  accessible = g_strdup_printf ("%s, %s, %s%s%s", name, account ? account : "", amount ? amount : "",
+                                flag ? ", " : "", flag ? flag : "");
+  gtk_accessible_update_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL, accessible, -1);
 }
 
 static void
@@ -408,41 +439,6 @@ period_range (CrmPipelineView  *self,
   return TRUE;
 }
 
-static gboolean
-text_matches (const char *haystack,
-              const char *needle)
-{
-  g_autofree char *folded = NULL;
-
-  if (haystack == NULL)
-    return FALSE;
-  folded = g_utf8_casefold (haystack, -1);
-  return strstr (folded, needle) != NULL;
-}
-
-/* The latest activity of each deal, for the stale flag, worked out by
- * the database rather than by reading every activity */
-static void
-load_last_activity (CrmPipelineView *self,
-                    CrmStore        *store)
-{
-  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
-  g_autoptr(GDateTime) stale = g_date_time_add_days (now, -STALE_DAYS);
-  g_autoptr(GHashTable) latest = crm_store_dup_latest (store, "activities", "opportunity_id", "due_at", NULL);
-  GHashTableIter iter;
-  gpointer key, value;
-
-  g_hash_table_remove_all (self->last_activity);
-  if (latest)
-    {
-      g_hash_table_iter_init (&iter, latest);
-      while (g_hash_table_iter_next (&iter, &key, &value))
-        g_hash_table_insert (self->last_activity, g_strdup (key), g_strndup (value, 10));
-    }
-  g_free (self->stale_before);
-  self->stale_before = g_date_time_format (stale, "%Y-%m-%d");
-}
-
 static void
 filters_changed_cb (CrmPipelineView *self)
 {
@@ -475,20 +471,6 @@ move_free (Move *move)
 }
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (Move, move_free)
-
-static Column *
-find_column (CrmPipelineView *self,
-             const char      *stage_id)
-{
-  for (guint i = 0; i < self->columns->len; i++)
-    {
-      Column *column = g_ptr_array_index (self->columns, i);
-
-      if (g_strcmp0 (column->stage_id, stage_id) == 0)
-        return column;
-    }
-  return NULL;
-}
 
 static void
 add_toast (CrmPipelineView *self,
@@ -533,7 +515,7 @@ apply_move (Move       *move,
             const char *lost_reason)
 {
   CrmPipelineView *self = move->self;
-  Column *column = find_column (self, move->stage_id);
+  Column *column = column_of_stage (self, move->stage_id);
   g_autoptr(GError) error = NULL;
   g_autofree char *title = NULL;
   AdwToast *toast;
@@ -653,7 +635,7 @@ add_column (CrmPipelineView *self,
 
   column->stage_id = g_strdup (crm_record_get_id (stage));
   column->title = crm_record_dup_title (stage);
-  column->deals = g_list_store_new (CRM_TYPE_RECORD);
+  column->deals = crm_record_list_new ();
 
   column->box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
   gtk_widget_set_size_request (column->box, COLUMN_WIDTH, -1);
@@ -745,58 +727,488 @@ same_stages (CrmPipelineView *self,
 }
 
 static void
+update_summary (CrmPipelineView *self,
+                Column          *column,
+                const char      *base)
+{
+  gboolean symbols = crm_context_get_use_symbols (self->context);
+  g_autofree char *count_text = g_strdup_printf (ngettext ("%u deal", "%u deals", column->count), column->count);
+  g_autofree char *total_text = NULL;
+  g_autofree char *weighted_text = NULL;
+
+  g_free (column->summary);
+  if (!column->has_amounts)
+    column->summary = g_strdup (count_text);
+  else
+    {
+      total_text = crm_format_minor (column->total, base, symbols);
+      weighted_text = crm_format_minor (column->weighted, base, symbols);
+      if (column->closed)
+        column->summary = g_strdup_printf ("%s · %s", count_text, total_text);
+      else
+        column->summary = g_strdup_printf (_("%s · %s · %s weighted"), count_text, total_text, weighted_text);
+    }
+  if (column->has_amounts && column->unconverted)
+    {
+      g_autofree char *summary = g_steal_pointer (&column->summary);
+
+      column->summary = g_strdup_printf (ngettext ("%s (%u deal without an exchange rate left out)",
+                                                   "%s (%u deals without an exchange rate left out)",
+                                                   column->unconverted), summary, column->unconverted);
+    }
+  gtk_label_set_text (column->summary_label, column->summary);
+}
+
+/* Loading *************************************************************/
+
+/* What a load asks of the worker thread */
+typedef struct
+{
+  guint      generation;
+  char      *path;
+  CrmStore  *reader;         /* opened by the thread when NULL; goes back to the view */
+  CrmQuery  *filters;
+  GPtrArray *stage_ids;      /* char * */
+  GPtrArray *probabilities;  /* char *: each stage's default */
+  GPtrArray *shown_stamps;   /* char *, NULL where a column shows nothing yet */
+  CrmRates  *rates;
+  gboolean   want_list;
+} Load;
+
+/* The columns that changed, handed over as soon as they are read */
+typedef struct
+{
+  CrmPipelineView *self;
+  guint      generation;
+  GPtrArray *queries;  /* CrmQuery per stage */
+  GPtrArray *stamps;   /* char * per stage */
+  GArray    *counts;   /* guint per stage */
+  GPtrArray *pages;    /* GPtrArray of CrmRecord per stage, NULL where unchanged */
+  GHashTable *last_activity;  /* for the deals of those pages, as CrmPipelineView's */
+  GHashTable *account_names;
+} Pages;
+
+/* The sums, and in list mode every deal the filters leave */
+typedef struct
+{
+  char      *base;
+  GArray    *totals;       /* gint64 per stage */
+  GArray    *weighted;     /* gint64 per stage */
+  GArray    *unconverted;  /* guint per stage */
+  GHashTable *stage_index; /* stage id → index + 1 */
+  CrmRates  *rates;
+  GPtrArray *probabilities;
+  GPtrArray *list;
+} Sums;
+
+static void
+page_unref (gpointer page)
+{
+  if (page)
+    g_ptr_array_unref (page);
+}
+
+static void
+load_free (Load *load)
+{
+  g_free (load->path);
+  g_clear_object (&load->reader);
+  g_clear_pointer (&load->filters, crm_query_unref);
+  g_ptr_array_unref (load->stage_ids);
+  g_ptr_array_unref (load->probabilities);
+  g_ptr_array_unref (load->shown_stamps);
+  crm_rates_free (load->rates);
+  g_free (load);
+}
+
+static void
+pages_free (Pages *pages)
+{
+  g_object_unref (pages->self);
+  g_ptr_array_unref (pages->queries);
+  g_ptr_array_unref (pages->stamps);
+  g_array_unref (pages->counts);
+  g_ptr_array_unref (pages->pages);
+  g_hash_table_unref (pages->last_activity);
+  g_hash_table_unref (pages->account_names);
+  g_free (pages);
+}
+
+static void
+sums_free (Sums *sums)
+{
+  g_free (sums->base);
+  g_array_unref (sums->totals);
+  g_array_unref (sums->weighted);
+  g_array_unref (sums->unconverted);
+  g_hash_table_unref (sums->stage_index);
+  g_clear_pointer (&sums->list, g_ptr_array_unref);
+  g_free (sums);
+}
+
+static gboolean
+move_entry_cb (gpointer key,
+               gpointer value,
+               gpointer table)
+{
+  g_hash_table_insert (table, key, value);
+  return TRUE;
+}
+
+/* Main loop: the columns whose deals changed show them */
+static gboolean
+install_pages_cb (gpointer data)
+{
+  Pages *pages = data;
+  CrmPipelineView *self = pages->self;
+  CrmStore *store;
+
+  if (self->context == NULL || pages->generation != self->generation ||
+      pages->queries->len != self->columns->len)
+    return G_SOURCE_REMOVE;
+  store = crm_context_get_store (self->context);
+  /* Cards bound from now on read their flags and names afresh; those
+   * of the first pages came with them */
+  g_hash_table_remove_all (self->last_activity);
+  g_hash_table_remove_all (self->account_names);
+  g_hash_table_foreach_steal (pages->last_activity, move_entry_cb, self->last_activity);
+  g_hash_table_foreach_steal (pages->account_names, move_entry_cb, self->account_names);
+  for (guint i = 0; i < self->columns->len; i++)
+    {
+      Column *column = g_ptr_array_index (self->columns, i);
+      GPtrArray *page = g_ptr_array_index (pages->pages, i);
+
+      if (page == NULL)
+        continue;
+      g_free (column->stamp);
+      column->stamp = g_strdup (g_ptr_array_index (pages->stamps, i));
+      column->count = g_array_index (pages->counts, guint, i);
+      crm_record_list_set_results (column->deals, store, g_ptr_array_index (pages->queries, i),
+                                   column->count, page);
+      /* Its sums follow from the same load */
+      column->has_amounts = FALSE;
+      update_summary (self, column, NULL);
+    }
+  if (!gtk_toggle_button_get_active (self->list_toggle))
+    gtk_stack_set_visible_child_name (self->stack, "board");
+  return G_SOURCE_REMOVE;
+}
+
+/* Worker: a deal's amount, converted and weighted, into its column's sums */
+static void
+sum_deal_cb (const char * const *values,
+             gpointer            data)
+{
+  Sums *sums = data;
+  guint index = GPOINTER_TO_UINT (g_hash_table_lookup (sums->stage_index, values[0]));
+  const char *probability = values[3];
+  gint64 minor, percent = 0;
+  CrmMoney money, part;
+
+  if (index-- == 0)
+    return;
+  if (!crm_rates_convert (sums->rates, values[1], values[2], sums->base, &minor))
+    {
+      g_array_index (sums->unconverted, guint, index)++;
+      return;
+    }
+  g_array_index (sums->totals, gint64, index) += minor;
+  if (probability == NULL)
+    probability = g_ptr_array_index (sums->probabilities, index);
+  if (probability == NULL || !crm_decimal_parse (probability, 2, &percent, NULL))
+    percent = 0;
+  crm_money_init (&money, minor, sums->base);
+  if (crm_money_multiply (&money, percent, 4, CRM_ROUND_HALF_EVEN, &part, NULL))
+    g_array_index (sums->weighted, gint64, index) += part.minor;
+}
+
+typedef struct
+{
+  GHashTable *table;
+  gboolean    latest;  /* keep the latest value of a key, not the last */
+} Collect;
+
+static void
+collect_cb (const char * const *values,
+            gpointer            data)
+{
+  Collect *collect = data;
+  const char *value = values[1] ? values[1] : values[2];
+  const char *old;
+
+  if (values[0] == NULL || value == NULL)
+    return;
+  old = g_hash_table_lookup (collect->table, values[0]);
+  if (!collect->latest)
+    g_hash_table_insert (collect->table, g_strdup (values[0]), g_strdup (value));
+  else if (old == NULL || strncmp (value, old, 10) > 0)
+    g_hash_table_insert (collect->table, g_strdup (values[0]), g_strndup (value, 10));
+}
+
+/* Worker: the accounts' names and the latest activities of the deals in
+ * the pages read, in two queries rather than two per card */
+static void
+read_card_details (CrmStore *reader,
+                   Pages    *pages)
+{
+  static const char * const activity_fields[] = { "opportunity_id", "due_at", "updated_at", NULL };
+  static const char * const account_fields[] = { "id", "name", "name", NULL };
+  g_autoptr(GPtrArray) deal_ids = g_ptr_array_new ();
+  g_autoptr(GPtrArray) account_ids = g_ptr_array_new ();
+  g_autoptr(CrmQuery) activities = crm_query_new ("activities");
+  g_autoptr(CrmQuery) accounts = crm_query_new ("accounts");
+  g_autoptr(GError) error = NULL;
+  Collect latest = { pages->last_activity, TRUE };
+  Collect names = { pages->account_names, FALSE };
+
+  for (guint i = 0; i < pages->pages->len; i++)
+    {
+      GPtrArray *page = g_ptr_array_index (pages->pages, i);
+
+      for (guint j = 0; page && j < page->len; j++)
+        {
+          CrmRecord *deal = g_ptr_array_index (page, j);
+          const char *account = crm_record_get_string (deal, "account_id");
+
+          g_ptr_array_add (deal_ids, (gpointer) crm_record_get_id (deal));
+          if (account)
+            g_ptr_array_add (account_ids, (gpointer) account);
+          /* A deal without activities is known to have none */
+          g_hash_table_insert (pages->last_activity, g_strdup (crm_record_get_id (deal)), g_strdup (""));
+        }
+    }
+  if (deal_ids->len == 0)
+    return;
+  g_ptr_array_add (deal_ids, NULL);
+  g_ptr_array_add (account_ids, NULL);
+  crm_query_add_one_of (activities, "opportunity_id", (const char * const *) deal_ids->pdata);
+  crm_query_add_one_of (accounts, "id", (const char * const *) account_ids->pdata);
+  if (!crm_store_query_foreach (reader, activities, activity_fields, collect_cb, &latest, &error) ||
+      !crm_store_query_foreach (reader, accounts, account_fields, collect_cb, &names, &error))
+    {
+      /* The cards read them one by one instead */
+      g_warning ("Reading the pipeline's cards: %s", error->message);
+      g_hash_table_remove_all (pages->last_activity);
+      g_hash_table_remove_all (pages->account_names);
+    }
+}
+
+static void
+load_thread (GTask        *task,
+             gpointer      source,
+             gpointer      task_data,
+             GCancellable *cancellable)
+{
+  static const char * const sum_fields[] = { "stage_id", "amount", "currency", "probability", NULL };
+  Load *load = task_data;
+  guint n = load->stage_ids->len;
+  g_autoptr(GError) error = NULL;
+  Pages *pages;
+  Sums *sums;
+
+  if (load->reader == NULL && !(load->reader = crm_store_open_reader (load->path, &error)))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  /* One snapshot: the columns, their sums and the list agree */
+  if (!crm_store_begin_read (load->reader, &error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  pages = g_new0 (Pages, 1);
+  pages->self = g_object_ref (source);
+  pages->generation = load->generation;
+  pages->queries = g_ptr_array_new_with_free_func ((GDestroyNotify) crm_query_unref);
+  pages->stamps = g_ptr_array_new_with_free_func (g_free);
+  pages->counts = g_array_sized_new (FALSE, TRUE, sizeof (guint), n);
+  pages->pages = g_ptr_array_new_with_free_func (page_unref);
+  pages->last_activity = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  pages->account_names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  g_array_set_size (pages->counts, n);
+  for (guint i = 0; i < n; i++)
+    {
+      CrmQuery *query = crm_query_copy (load->filters);
+      char *stamp;
+      gint64 count = 0;
+      GPtrArray *page = NULL;
+
+      crm_query_add_equal (query, "stage_id", g_ptr_array_index (load->stage_ids, i));
+      stamp = crm_store_query_dup_stamp (load->reader, query, &count, &error);
+      if (stamp == NULL)
+        {
+          g_warning ("Reading the pipeline: %s", error->message);
+          g_clear_error (&error);
+        }
+      else if (g_strcmp0 (stamp, g_ptr_array_index (load->shown_stamps, i)) != 0 &&
+               !(page = crm_store_query (load->reader, query, crm_record_list_get_page_size (), 0, &error)))
+        {
+          g_warning ("Reading the pipeline: %s", error->message);
+          g_clear_error (&error);
+        }
+      g_ptr_array_add (pages->queries, query);
+      g_ptr_array_add (pages->stamps, stamp);
+      g_array_index (pages->counts, guint, i) = (guint) CLAMP (count, 0, G_MAXUINT);
+      g_ptr_array_add (pages->pages, page);
+    }
+  read_card_details (load->reader, pages);
+  g_main_context_invoke_full (g_task_get_context (task), G_PRIORITY_DEFAULT,
+                              install_pages_cb, pages, (GDestroyNotify) pages_free);
+
+  sums = g_new0 (Sums, 1);
+  sums->base = g_strdup (crm_rates_get_base (load->rates));
+  sums->rates = load->rates;
+  sums->probabilities = load->probabilities;
+  sums->totals = g_array_sized_new (FALSE, TRUE, sizeof (gint64), n);
+  sums->weighted = g_array_sized_new (FALSE, TRUE, sizeof (gint64), n);
+  sums->unconverted = g_array_sized_new (FALSE, TRUE, sizeof (guint), n);
+  g_array_set_size (sums->totals, n);
+  g_array_set_size (sums->weighted, n);
+  g_array_set_size (sums->unconverted, n);
+  sums->stage_index = g_hash_table_new (g_str_hash, g_str_equal);
+  for (guint i = 0; i < n; i++)
+    g_hash_table_insert (sums->stage_index, g_ptr_array_index (load->stage_ids, i), GUINT_TO_POINTER (i + 1));
+  if (!crm_store_query_foreach (load->reader, load->filters, sum_fields, sum_deal_cb, sums, &error) ||
+      (load->want_list && !(sums->list = crm_store_query (load->reader, load->filters, 0, 0, &error))))
+    {
+      crm_store_end_read (load->reader);
+      sums_free (sums);
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  crm_store_end_read (load->reader);
+  g_task_return_pointer (task, sums, (GDestroyNotify) sums_free);
+}
+
+static void
+load_done_cb (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  CrmPipelineView *self = CRM_PIPELINE_VIEW (object);
+  Load *load = g_task_get_task_data (G_TASK (result));
+  g_autoptr(GError) error = NULL;
+  Sums *sums = g_task_propagate_pointer (G_TASK (result), &error);
+  gboolean current = self->context != NULL && load->generation == self->generation;
+
+  self->loading = FALSE;
+  /* The connection serves the next load of the same profile */
+  if (current && self->reader == NULL)
+    self->reader = g_steal_pointer (&load->reader);
+
+  if (sums == NULL)
+    g_warning ("Reading the pipeline: %s", error->message);
+  else if (current && self->columns->len == load->stage_ids->len)
+    {
+      for (guint i = 0; i < self->columns->len; i++)
+        {
+          Column *column = g_ptr_array_index (self->columns, i);
+
+          column->has_amounts = TRUE;
+          column->total = g_array_index (sums->totals, gint64, i);
+          column->weighted = g_array_index (sums->weighted, gint64, i);
+          column->unconverted = g_array_index (sums->unconverted, guint, i);
+          update_summary (self, column, sums->base);
+        }
+      /* The list is only kept up to date while it shows; showing it reloads */
+      if (sums->list)
+        {
+          replace_records (self->list_deals, sums->list);
+          gtk_stack_set_visible_child_name (self->stack, sums->list->len ? "list" : "no-match");
+        }
+      else
+        g_list_store_remove_all (self->list_deals);
+    }
+  g_clear_pointer (&sums, sums_free);
+
+  if (self->load_again)
+    {
+      self->load_again = FALSE;
+      reload (self);
+    }
+}
+
+/* The filter bar as a query, and a key that changes with it */
+static CrmQuery *
+build_filters (CrmPipelineView  *self,
+               GPtrArray        *users,
+               char            **key)
+{
+  CrmQuery *query = crm_query_new ("opportunities");
+  g_autoptr(GHashTable) allowed = allowed_owners (self, users);
+  g_auto(GStrv) deleting = crm_context_dup_deleting_ids (self->context, "opportunities");
+  g_autoptr(GString) text = g_string_new (NULL);
+  g_autofree char *from = NULL;
+  g_autofree char *to = NULL;
+  const char *search = gtk_editable_get_text (GTK_EDITABLE (self->search_entry));
+
+  if (allowed)
+    {
+      g_autofree const char **owners = (const char **) g_hash_table_get_keys_as_array (allowed, NULL);
+
+      crm_query_add_one_of (query, "owner_id", owners);
+      for (guint i = 0; owners[i]; i++)
+        g_string_append_printf (text, "%s,", owners[i]);
+    }
+  else
+    g_string_append (text, "*");
+  if (period_range (self, &from, &to))
+    crm_query_add_range (query, "expected_close_date", from, to);
+  /* The words match the deal's name or next step, or its account's name */
+  crm_query_set_search (query, search, "account_id");
+  crm_query_add_not_ids (query, (const char * const *) deleting);
+  g_string_append_printf (text, "|%s|%s|%s|", from ? from : "", to ? to : "", search);
+  for (guint i = 0; deleting[i]; i++)
+    g_string_append_printf (text, "%s,", deleting[i]);
+  *key = g_string_free (g_steal_pointer (&text), FALSE);
+  return query;
+}
+
+/* Reads the stages, users and filters here, and the deals in a worker */
+static void
 reload (CrmPipelineView *self)
 {
   CrmStore *store;
   g_autoptr(GPtrArray) stages = NULL;
-  g_autoptr(GPtrArray) deals = NULL;
-  g_autoptr(CrmRates) rates = NULL;
-  g_autoptr(GHashTable) by_stage = NULL;
-  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
   g_autoptr(GPtrArray) users = NULL;
-  g_autoptr(GPtrArray) accounts = NULL;
-  g_autoptr(GHashTable) allowed = NULL;
-  g_autoptr(GPtrArray) shown = g_ptr_array_new ();
-  g_autofree char *from = NULL;
-  g_autofree char *to = NULL;
-  g_autofree char *search = NULL;
-  gboolean has_period;
-  gboolean symbols;
+  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+  g_autoptr(GDateTime) stale = g_date_time_add_days (now, -STALE_DAYS);
+  g_autoptr(GTask) task = NULL;
+  g_autofree char *key = NULL;
+  Load *load;
 
   if (self->context == NULL)
     return;
+  /* One load at a time, on one connection; the last request wins */
+  if (self->loading)
+    {
+      self->load_again = TRUE;
+      return;
+    }
   store = crm_context_get_store (self->context);
-  symbols = crm_context_get_use_symbols (self->context);
 
-  g_clear_pointer (&self->account_names, g_hash_table_unref);
   g_clear_pointer (&self->user_names, g_hash_table_unref);
   g_clear_pointer (&self->stage_names, g_hash_table_unref);
-  accounts = crm_store_list (store, "accounts", NULL, 0, 0, NULL);
   users = crm_store_list (store, "users", NULL, 0, 0, NULL);
   stages = crm_store_list (store, "stages", NULL, 0, 0, NULL);
-  self->account_names = names_of (accounts);
   self->user_names = names_of (users);
   self->stage_names = names_of (stages);
   g_free (self->me);
   self->me = crm_store_dup_setting (store, "current_user_id");
   if (self->owner_choices == NULL || self->owner_choices->len != 3 + (users ? users->len : 0))
     update_owner_choices (self, users);
-  allowed = allowed_owners (self, users);
-  has_period = period_range (self, &from, &to);
-  search = g_utf8_casefold (gtk_editable_get_text (GTK_EDITABLE (self->search_entry)), -1);
-  g_strstrip (search);
-  load_last_activity (self, store);
   g_free (self->today);
   self->today = g_date_time_format (now, "%Y-%m-%d");
-  rates = crm_rates_new (store);
+  g_free (self->stale_before);
+  self->stale_before = g_date_time_format (stale, "%Y-%m-%d");
 
-  deals = crm_store_list (store, "opportunities", NULL, 0, 0, NULL);
-  if (stages == NULL || stages->len == 0 || deals == NULL)
+  if (stages == NULL || stages->len == 0)
     {
       gtk_stack_set_visible_child_name (self->stack, "empty");
       return;
     }
-
   if (!same_stages (self, stages))
     {
       GtkWidget *child;
@@ -808,95 +1220,45 @@ reload (CrmPipelineView *self)
         add_column (self, g_ptr_array_index (stages, i));
     }
 
-  by_stage = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) g_ptr_array_unref);
-  for (guint i = 0; i < stages->len; i++)
-    g_hash_table_insert (by_stage, (gpointer) crm_record_get_id (g_ptr_array_index (stages, i)),
-                         g_ptr_array_new ());
-  for (guint i = 0; i < deals->len; i++)
+  g_clear_pointer (&self->filters, crm_query_unref);
+  self->filters = build_filters (self, users, &key);
+  /* Other filters: every column is read again */
+  if (g_strcmp0 (key, g_object_get_data (G_OBJECT (self), "crm-filter-key")) != 0)
     {
-      CrmRecord *deal = g_ptr_array_index (deals, i);
-      GPtrArray *bucket = g_hash_table_lookup (by_stage, crm_record_get_string (deal, "stage_id"));
-
-      const char *close = crm_record_get_string (deal, "expected_close_date");
-      const char *owner = crm_record_get_owner_id (deal);
-      const char *account_id = crm_record_get_string (deal, "account_id");
-
-      if (crm_context_is_deleting (self->context, "opportunities", crm_record_get_id (deal)))
-        continue;
-      if (allowed && (owner == NULL || !g_hash_table_contains (allowed, owner)))
-        continue;
-      if (has_period && (close == NULL || strcmp (close, from) < 0 || strcmp (close, to) >= 0))
-        continue;
-      if (*search && !text_matches (crm_record_get_string (deal, "name"), search) &&
-          !text_matches (account_id ? g_hash_table_lookup (self->account_names, account_id) : NULL, search))
-        continue;
-      if (bucket)
-        g_ptr_array_add (shown, deal);
-      if (bucket)
-        g_ptr_array_add (bucket, deal);
+      for (guint i = 0; i < self->columns->len; i++)
+        g_clear_pointer (&((Column *) g_ptr_array_index (self->columns, i))->stamp, g_free);
+      g_object_set_data_full (G_OBJECT (self), "crm-filter-key", g_steal_pointer (&key), g_free);
     }
 
+  load = g_new0 (Load, 1);
+  load->generation = ++self->generation;
+  load->path = g_strdup (crm_store_get_path (store));
+  load->reader = g_steal_pointer (&self->reader);
+  load->filters = crm_query_ref (self->filters);
+  load->stage_ids = g_ptr_array_new_with_free_func (g_free);
+  load->probabilities = g_ptr_array_new_with_free_func (g_free);
+  load->shown_stamps = g_ptr_array_new_with_free_func (g_free);
+  load->rates = crm_rates_new (store);
+  load->want_list = gtk_toggle_button_get_active (self->list_toggle);
   for (guint i = 0; i < stages->len; i++)
     {
       CrmRecord *stage = g_ptr_array_index (stages, i);
       Column *column = g_ptr_array_index (self->columns, i);
-      GPtrArray *bucket = g_hash_table_lookup (by_stage, crm_record_get_id (stage));
-      const char *base = crm_rates_get_base (rates);
-      gint64 total = 0, weighted = 0;
-      guint unconverted = 0;
-      g_autofree char *total_text = NULL;
-      g_autofree char *weighted_text = NULL;
-      g_autofree char *count_text = NULL;
 
       column->lost = is_true (stage, "is_lost");
       column->closed = is_true (stage, "is_won") || column->lost;
-      for (guint j = 0; j < bucket->len; j++)
-        {
-          CrmRecord *deal = g_ptr_array_index (bucket, j);
-          gint64 minor;
-          CrmMoney money, part;
-
-          g_object_set_data (G_OBJECT (deal), "crm-closed-stage", GINT_TO_POINTER (column->closed));
-          if (!crm_rates_convert (rates, crm_record_get_string (deal, "amount"),
-                                  crm_record_get_string (deal, "currency"), base, &minor))
-            {
-              unconverted++;
-              continue;
-            }
-          crm_money_init (&money, minor, base);
-          total += minor;
-          if (crm_money_multiply (&money, probability_of (deal, stage), 4, CRM_ROUND_HALF_EVEN, &part, NULL))
-            weighted += part.minor;
-        }
-
-      count_text = g_strdup_printf (ngettext ("%u deal", "%u deals", bucket->len), bucket->len);
-      total_text = crm_format_minor (total, base, symbols);
-      weighted_text = crm_format_minor (weighted, base, symbols);
-      g_free (column->summary);
-      if (column->closed)
-        column->summary = g_strdup_printf ("%s · %s", count_text, total_text);
-      else
-        column->summary = g_strdup_printf (_("%s · %s · %s weighted"), count_text, total_text, weighted_text);
-      if (unconverted)
-        {
-          g_autofree char *summary = g_steal_pointer (&column->summary);
-
-          column->summary = g_strdup_printf (ngettext ("%s (%u deal without an exchange rate left out)",
-                                                       "%s (%u deals without an exchange rate left out)",
-                                                       unconverted), summary, unconverted);
-        }
-      gtk_label_set_text (column->summary_label, column->summary);
-      replace_records (column->deals, bucket);
+      g_free (column->probability);
+      column->probability = g_strdup (crm_record_get_string (stage, "probability"));
+      g_ptr_array_add (load->stage_ids, g_strdup (column->stage_id));
+      g_ptr_array_add (load->probabilities, g_strdup (column->probability));
+      g_ptr_array_add (load->shown_stamps, g_strdup (column->stamp));
     }
-  /* The list is only kept up to date while it shows; showing it reloads */
-  if (gtk_toggle_button_get_active (self->list_toggle))
-    replace_records (self->list_deals, shown);
-  else
-    g_list_store_remove_all (self->list_deals);
-  if (!gtk_toggle_button_get_active (self->list_toggle))
-    gtk_stack_set_visible_child_name (self->stack, "board");
-  else
-    gtk_stack_set_visible_child_name (self->stack, shown->len ? "list" : "no-match");
+
+  self->loading = TRUE;
+  task = g_task_new (self, NULL, load_done_cb, NULL);
+  g_task_set_source_tag (task, reload);
+  g_task_set_task_data (task, load, (GDestroyNotify) load_free);
+  g_task_run_in_thread (task, load_thread);
 }
 
 /* The list ************************************************************/
@@ -924,7 +1286,7 @@ list_text (CrmPipelineView *self,
       return crm_record_dup_title (deal);
     case LIST_ACCOUNT:
       id = crm_record_get_string (deal, "account_id");
-      return g_strdup (id ? g_hash_table_lookup (self->account_names, id) : NULL);
+      return g_strdup (self->context ? crm_context_lookup_title (self->context, "accounts", id) : NULL);
     case LIST_STAGE:
       id = crm_record_get_string (deal, "stage_id");
       return g_strdup (id && self->stage_names ? g_hash_table_lookup (self->stage_names, id) : NULL);
@@ -1066,13 +1428,15 @@ crm_pipeline_view_dispose (GObject *object)
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))))
     gtk_widget_unparent (child);
   g_clear_pointer (&self->columns, g_ptr_array_unref);
-  g_clear_pointer (&self->account_names, g_hash_table_unref);
   g_clear_pointer (&self->user_names, g_hash_table_unref);
+  g_clear_object (&self->reader);
+  g_clear_pointer (&self->filters, crm_query_unref);
   g_clear_pointer (&self->today, g_free);
   g_clear_pointer (&self->stale_before, g_free);
   g_clear_pointer (&self->me, g_free);
   g_clear_pointer (&self->stage_names, g_hash_table_unref);
   g_clear_pointer (&self->last_activity, g_hash_table_unref);
+  g_clear_pointer (&self->account_names, g_hash_table_unref);
   g_clear_pointer (&self->owner_choices, g_ptr_array_unref);
   g_clear_object (&self->list_deals);
 
@@ -1115,9 +1479,9 @@ crm_pipeline_view_init (CrmPipelineView *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
   self->columns = g_ptr_array_new_with_free_func ((GDestroyNotify) column_free);
-  self->account_names = g_hash_table_new (g_str_hash, g_str_equal);
   self->user_names = g_hash_table_new (g_str_hash, g_str_equal);
   self->last_activity = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->account_names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->stale_before = g_strdup ("");
   self->list_deals = g_list_store_new (CRM_TYPE_RECORD);
   build_list (self);
@@ -1145,6 +1509,20 @@ crm_pipeline_view_set_context (CrmPipelineView *self,
   if (self->context)
     g_signal_handlers_disconnect_by_data (self->context, self);
   g_set_object (&self->context, context);
+  /* What a load under way brings is for the old profile */
+  self->generation++;
+  self->load_again = FALSE;
+  g_clear_object (&self->reader);
+  /* Nothing of the old profile stays on the board */
+  for (guint i = 0; self->columns && i < self->columns->len; i++)
+    {
+      Column *column = g_ptr_array_index (self->columns, i);
+
+      g_clear_pointer (&column->stamp, g_free);
+      crm_record_list_set_query (column->deals, NULL, NULL, NULL);
+    }
+  if (self->list_deals)
+    g_list_store_remove_all (self->list_deals);
   if (context)
     {
       g_signal_connect_swapped (context, "records-changed", G_CALLBACK (records_changed_cb), self);
@@ -1187,6 +1565,32 @@ crm_pipeline_view_get_column_summary (CrmPipelineView *self,
 }
 
 /**
+ * crm_pipeline_view_get_column_amounts:
+ * @total: (out): the column's deals' amounts, in minor units of the base
+ *   currency
+ * @weighted: (out): the same, each weighted by its probability
+ *
+ * Returns: whether the sums are known: a load has summed the deals the
+ *   column shows
+ */
+gboolean
+crm_pipeline_view_get_column_amounts (CrmPipelineView *self,
+                                      guint            column,
+                                      gint64          *total,
+                                      gint64          *weighted)
+{
+  Column *shown;
+
+  g_return_val_if_fail (CRM_IS_PIPELINE_VIEW (self), FALSE);
+  g_return_val_if_fail (column < self->columns->len, FALSE);
+
+  shown = g_ptr_array_index (self->columns, column);
+  *total = shown->total;
+  *weighted = shown->weighted;
+  return shown->has_amounts && !self->loading;
+}
+
+/**
  * crm_pipeline_view_move_deal:
  * @lost_reason: (nullable): for a lost stage, why; %NULL asks the user
  *
@@ -1208,7 +1612,7 @@ crm_pipeline_view_move_deal (CrmPipelineView *self,
 
   g_return_val_if_fail (CRM_IS_PIPELINE_VIEW (self), FALSE);
 
-  if (self->context == NULL || !(column = find_column (self, stage_id)))
+  if (self->context == NULL || !(column = column_of_stage (self, stage_id)))
     return FALSE;
   deal = crm_store_get (crm_context_get_store (self->context), "opportunities", deal_id, NULL);
   if (deal == NULL || g_strcmp0 (crm_record_get_string (deal, "stage_id"), stage_id) == 0)

@@ -26,6 +26,10 @@ GListModel *crm_pipeline_view_get_column_model (CrmPipelineView *self,
 /* "12 deals · €1,234.00 · €617.00 weighted" */
 const char *crm_pipeline_view_get_column_summary (CrmPipelineView *self,
                                                   guint            column);
+gboolean    crm_pipeline_view_get_column_amounts (CrmPipelineView *self,
+                                                  guint            column,
+                                                  gint64          *total,
+                                                  gint64          *weighted);
 
 gboolean     crm_pipeline_view_move_deal          (CrmPipelineView *self,
                                                    const char      *deal_id,

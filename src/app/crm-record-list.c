@@ -3,10 +3,10 @@
  *
  * A list view asks only for the rows it shows, so a list of 100,000
  * contacts costs a count and a page or two, not 100,000 records in memory.
- * Without search text the count comes from crm_store_count() and each page
- * from crm_store_list() with an offset, in the entity's order; with search
- * text the matches are read at once (they are what the user narrowed the
- * list to). A few pages stay cached; a new query drops them.
+ * The records are those a CrmQuery matches (its filters and search are
+ * SQL): the count comes from crm_store_query_count() and each page from
+ * crm_store_query() with an offset, in the entity's order. A few pages
+ * stay cached; a new query drops them.
  *
  * Each read makes new record objects: a GtkSingleSelection over this
  * model should be unselected before a new query, or it may look for its
@@ -31,16 +31,42 @@ struct _CrmRecordList
   GObject     parent_instance;
 
   CrmStore   *store;
-  char       *entity;
+  CrmQuery   *query;
   guint       n_items;
-  GPtrArray  *all;      /* CrmRecord: every match, when searching */
   GHashTable *pages;    /* page number → GPtrArray of CrmRecord */
+  GHashTable *previous; /* id → CrmRecord the list held before its last update */
+  guint       max_read; /* the furthest position read since (+1), not counting our own signal */
+  gboolean    changing; /* emitting items-changed */
 };
 
 static void crm_record_list_model_init (GListModelInterface *iface);
 
 G_DEFINE_FINAL_TYPE_WITH_CODE (CrmRecordList, crm_record_list, G_TYPE_OBJECT,
                                G_IMPLEMENT_INTERFACE (G_TYPE_LIST_MODEL, crm_record_list_model_init))
+
+/* Puts in @page the record objects the list showed before for those that
+ * did not change (same id, version and last change): a list view keeps the
+ * row of an item it is given again, and makes a new one for a new object */
+static void
+keep_previous (CrmRecordList *self,
+               GPtrArray     *page)
+{
+  if (self->previous == NULL)
+    return;
+  for (guint i = 0; i < page->len; i++)
+    {
+      CrmRecord *record = g_ptr_array_index (page, i);
+      CrmRecord *before = g_hash_table_lookup (self->previous, crm_record_get_id (record));
+
+      if (before && before != record &&
+          crm_record_get_version (before) == crm_record_get_version (record) &&
+          g_strcmp0 (crm_record_get_updated_at (before), crm_record_get_updated_at (record)) == 0)
+        {
+          g_object_unref (record);
+          page->pdata[i] = g_object_ref (before);
+        }
+    }
+}
 
 /* GListModel **********************************************************/
 
@@ -66,20 +92,21 @@ crm_record_list_get_item (GListModel *model,
 
   if (position >= self->n_items)
     return NULL;
-  if (self->all)
-    return g_object_ref (g_ptr_array_index (self->all, position));
+  if (!self->changing)
+    self->max_read = MAX (self->max_read, position + 1);
 
   page = g_hash_table_lookup (self->pages, GUINT_TO_POINTER (page_number));
   if (page == NULL)
     {
       g_autoptr(GError) error = NULL;
 
-      page = crm_store_list (self->store, self->entity, NULL, PAGE_SIZE, page_number * PAGE_SIZE, &error);
+      page = crm_store_query (self->store, self->query, PAGE_SIZE, page_number * PAGE_SIZE, &error);
       if (page == NULL)
         {
-          g_warning ("Reading %s: %s", self->entity, error->message);
+          g_warning ("Reading %s: %s", crm_query_get_entity (self->query), error->message);
           return NULL;
         }
+      keep_previous (self, page);
       /* A bounded cache: scrolling far away starts it again */
       if (g_hash_table_size (self->pages) >= MAX_PAGES)
         g_hash_table_remove_all (self->pages);
@@ -107,9 +134,9 @@ crm_record_list_finalize (GObject *object)
   CrmRecordList *self = CRM_RECORD_LIST (object);
 
   g_clear_object (&self->store);
-  g_free (self->entity);
-  g_clear_pointer (&self->all, g_ptr_array_unref);
+  g_clear_pointer (&self->query, crm_query_unref);
   g_clear_pointer (&self->pages, g_hash_table_unref);
+  g_clear_pointer (&self->previous, g_hash_table_unref);
 
   G_OBJECT_CLASS (crm_record_list_parent_class)->finalize (object);
 }
@@ -134,48 +161,117 @@ crm_record_list_new (void)
   return g_object_new (CRM_TYPE_RECORD_LIST, NULL);
 }
 
+/* Forgets the old query and its rows, and says so: emptied, then filled,
+ * because a GTK 4.8 list view given one change that removes rows and adds
+ * others reads every added item */
+static void
+reset (CrmRecordList *self,
+       CrmStore      *store,
+       CrmQuery      *query)
+{
+  guint old = self->n_items;
+
+  g_set_object (&self->store, store);
+  g_clear_pointer (&self->previous, g_hash_table_unref);
+  self->max_read = 0;
+  if (query)
+    crm_query_ref (query);
+  g_clear_pointer (&self->query, crm_query_unref);
+  self->query = query;
+  g_hash_table_remove_all (self->pages);
+  self->n_items = 0;
+  if (old > 0)
+    g_list_model_items_changed (G_LIST_MODEL (self), 0, old, 0);
+}
+
 gboolean
 crm_record_list_set_query (CrmRecordList  *self,
                            CrmStore       *store,
-                           const char     *entity,
-                           const char     *search,
+                           CrmQuery       *query,
                            GError        **error)
 {
-  guint old;
-  gboolean ok = TRUE;
+  gint64 count = 0;
 
   g_return_val_if_fail (CRM_IS_RECORD_LIST (self), FALSE);
 
-  old = self->n_items;
-  g_set_object (&self->store, store);
-  g_free (self->entity);
-  self->entity = g_strdup (entity);
-  g_clear_pointer (&self->all, g_ptr_array_unref);
-  g_hash_table_remove_all (self->pages);
-  self->n_items = 0;
-  /* Emptied, then filled: a GTK 4.8 list view given one change that
-   * removes rows and adds others reads every added item, looking for ones
-   * it could keep a row for */
-  if (old > 0)
-    g_list_model_items_changed (G_LIST_MODEL (self), 0, old, 0);
-
-  if (store && search && search[strspn (search, " \t")] != '\0')
-    {
-      if ((self->all = crm_store_list (store, entity, search, 0, 0, error)))
-        self->n_items = self->all->len;
-      else
-        ok = FALSE;
-    }
-  else if (store)
-    {
-      gint64 count = crm_store_count (store, entity, error);
-
-      if (count >= 0)
-        self->n_items = (guint) MIN (count, G_MAXUINT);
-      else
-        ok = FALSE;
-    }
+  reset (self, store, query);
+  if (store && query && (count = crm_store_query_count (store, query, error)) < 0)
+    return FALSE;
+  self->n_items = (guint) MIN (count, G_MAXUINT);
   if (self->n_items > 0)
     g_list_model_items_changed (G_LIST_MODEL (self), 0, 0, self->n_items);
-  return ok;
+  return TRUE;
+}
+
+void
+crm_record_list_set_results (CrmRecordList *self,
+                             CrmStore      *store,
+                             CrmQuery      *query,
+                             guint          n_items,
+                             GPtrArray     *first_page)
+{
+  GHashTableIter iter;
+  gpointer value;
+  guint old = self->n_items, removed, added;
+
+  g_return_if_fail (CRM_IS_RECORD_LIST (self));
+
+  if (store == NULL || query == NULL || first_page == NULL || old == 0 || store != self->store)
+    {
+      reset (self, store, query);
+      if (store == NULL || query == NULL)
+        return;
+      if (first_page)
+        g_hash_table_insert (self->pages, GUINT_TO_POINTER (0), g_ptr_array_ref (first_page));
+      self->n_items = n_items;
+      if (self->n_items > 0)
+        g_list_model_items_changed (G_LIST_MODEL (self), 0, 0, self->n_items);
+      return;
+    }
+
+  /* The rows shown keep their widgets where their deal did not change:
+   * what the list held is kept by id, and given again for the same record */
+  g_clear_pointer (&self->previous, g_hash_table_unref);
+  self->previous = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_object_unref);
+  g_hash_table_iter_init (&iter, self->pages);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    for (guint i = 0; i < ((GPtrArray *) value)->len; i++)
+      {
+        CrmRecord *record = g_ptr_array_index ((GPtrArray *) value, i);
+
+        g_hash_table_replace (self->previous, (gpointer) crm_record_get_id (record), g_object_ref (record));
+      }
+  g_hash_table_remove_all (self->pages);
+  keep_previous (self, first_page);
+  g_hash_table_insert (self->pages, GUINT_TO_POINTER (0), g_ptr_array_ref (first_page));
+  if (query != self->query)
+    {
+      crm_query_ref (query);
+      g_clear_pointer (&self->query, crm_query_unref);
+      self->query = query;
+    }
+
+  /* Only the rows read since the last update can be on screen: the change
+   * covers them (a list view reads every item a change adds, so not the
+   * whole list), and the rows past it are read afresh when scrolled to */
+  removed = MIN (old, MAX (self->max_read, PAGE_SIZE));
+  if (n_items + removed < old)
+    {
+      removed = old;
+      added = n_items;
+    }
+  else
+    added = n_items - (old - removed);
+  self->n_items = n_items;
+  self->max_read = 0;
+  self->changing = TRUE;
+  g_list_model_items_changed (G_LIST_MODEL (self), 0, removed, added);
+  self->changing = FALSE;
+}
+
+/* How many records crm_record_list_set_results() expects in a page */
+guint
+crm_record_list_get_page_size (void)
+{
+  return PAGE_SIZE;
 }

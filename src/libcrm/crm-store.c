@@ -59,6 +59,9 @@ struct _CrmStore
 G_DEFINE_FINAL_TYPE (CrmStore, crm_store, G_TYPE_OBJECT)
 G_DEFINE_QUARK (crm-store-error-quark, crm_store_error)
 
+/* How long a change waits for another connection's to finish */
+#define BUSY_WAIT_MS 5000
+
 enum {
   CHANGED,
   N_SIGNALS
@@ -73,6 +76,7 @@ static const struct {
   { 1, "/org/example/Crm/libcrm/schema/0001-initial.sql" },
   { 2, "/org/example/Crm/libcrm/schema/0002-quotes.sql" },
   { 3, "/org/example/Crm/libcrm/schema/0003-forecast.sql" },
+  { 4, "/org/example/Crm/libcrm/schema/0004-board.sql" },
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == CRM_STORE_SCHEMA_VERSION);
@@ -359,6 +363,30 @@ bind_system (sqlite3_stmt *stmt,
   sqlite3_bind_int (stmt, first + 4, crm_record_get_deleted (record));
 }
 
+/* Reads one field's column as the record's JSON value; a money field
+ * needs its row's @currency */
+static JsonNode *
+read_value (const CrmField *field,
+            sqlite3_stmt   *stmt,
+            int             column,
+            const char     *currency)
+{
+  JsonNode *value;
+
+  if (sqlite3_column_type (stmt, column) == SQLITE_NULL)
+    return json_node_new (JSON_NODE_NULL);
+  if (crm_field_stores_integer (field))
+    return crm_field_from_sql_integer (field, sqlite3_column_int64 (stmt, column), currency);
+  if (crm_field_stores_json (field))
+    {
+      value = json_from_string (column_text (stmt, column), NULL);
+      if (value == NULL)
+        value = json_node_init_array (json_node_alloc (), json_array_new ());
+      return value;
+    }
+  return string_node (column_text (stmt, column));
+}
+
 /* Reads a row selected with EntitySql.select_sql. */
 static CrmRecord *
 read_record (const CrmEntity *entity,
@@ -376,29 +404,14 @@ read_record (const CrmEntity *entity,
     for (guint i = 0; i < entity->n_fields; i++)
       {
         const CrmField *field = &entity->fields[i];
-        int column = 6 + (int) i;
-        JsonNode *value;
 
         if ((field->type == CRM_FIELD_MONEY) != (pass == 1))
           continue;
-
-        if (sqlite3_column_type (stmt, column) == SQLITE_NULL)
-          value = json_node_new (JSON_NODE_NULL);
-        else if (crm_field_stores_integer (field))
-          value = crm_field_from_sql_integer (field, sqlite3_column_int64 (stmt, column),
-                                              field->type == CRM_FIELD_MONEY
-                                                ? crm_record_get_string (record, field->related)
-                                                : NULL);
-        else if (crm_field_stores_json (field))
-          {
-            value = json_from_string (column_text (stmt, column), NULL);
-            if (value == NULL)
-              value = json_node_init_array (json_node_alloc (), json_array_new ());
-          }
-        else
-          value = string_node (column_text (stmt, column));
-
-        crm_record_take_field (record, field->name, value);
+        crm_record_take_field (record, field->name,
+                               read_value (field, stmt, 6 + (int) i,
+                                           field->type == CRM_FIELD_MONEY
+                                             ? crm_record_get_string (record, field->related)
+                                             : NULL));
       }
 
   return record;
@@ -955,16 +968,11 @@ crm_store_dup_profile_path (const char  *data_dir,
   return g_build_filename (base, profile, "crm.db", NULL);
 }
 
-/**
- * crm_store_open:
- * @path: the database file; it and its folder are created if missing
- *
- * Opens the store and migrates it to the current schema. A database from
- * a newer version of Crm is refused untouched.
- */
-CrmStore *
-crm_store_open (const char  *path,
-                GError     **error)
+/* Opens the file for the store's own use, or only to read it */
+static CrmStore *
+open_store (const char  *path,
+            gboolean     read_only,
+            GError     **error)
 {
   g_autoptr(CrmStore) self = NULL;
   gint64 version = 0;
@@ -972,20 +980,21 @@ crm_store_open (const char  *path,
 
   g_return_val_if_fail (path != NULL, NULL);
 
-  if (!ensure_file (path, error))
+  if (!read_only && !ensure_file (path, error))
     return NULL;
 
   self = g_object_new (CRM_TYPE_STORE, NULL);
   self->path = g_strdup (path);
 
-  rc = sqlite3_open_v2 (path, &self->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
+  rc = sqlite3_open_v2 (path, &self->db,
+                        (read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE) | SQLITE_OPEN_NOMUTEX, NULL);
   if (rc != SQLITE_OK)
     {
       set_sqlite_error (self, error, rc, _("opening the database"));
       return NULL;
     }
   sqlite3_extended_result_codes (self->db, TRUE);
-  sqlite3_busy_timeout (self->db, 5000);
+  sqlite3_busy_timeout (self->db, BUSY_WAIT_MS);
   /* Keep the -wal and -shm files when the last connection closes: opening
    * the database then needs no new disk space, so a full disk still lets
    * the user read everything and see what is queued */
@@ -1004,6 +1013,26 @@ crm_store_open (const char  *path,
       return NULL;
     }
 
+  /* A reader takes no lock to write: it never upgrades the file, only
+   * reads one the writer has */
+  if (read_only)
+    {
+      if (version < CRM_STORE_SCHEMA_VERSION)
+        {
+          g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_TOO_NEW,
+                       _("%s has not been upgraded to schema %d yet; open it for writing first"),
+                       path, CRM_STORE_SCHEMA_VERSION);
+          return NULL;
+        }
+      if (!exec_sql (self,
+                     "PRAGMA query_only = ON;"
+                     "PRAGMA cache_size = -16000;"
+                     "PRAGMA temp_store = MEMORY;",
+                     _("opening the database"), error))
+        return NULL;
+      return g_steal_pointer (&self);
+    }
+
   if (!exec_sql (self,
                  "PRAGMA journal_mode = WAL;"
                  "PRAGMA synchronous = FULL;"
@@ -1017,6 +1046,36 @@ crm_store_open (const char  *path,
     return NULL;
 
   return g_steal_pointer (&self);
+}
+
+/**
+ * crm_store_open:
+ * @path: the database file; it and its folder are created if missing
+ *
+ * Opens the store and migrates it to the current schema. A database from
+ * a newer version of Crm is refused untouched.
+ */
+CrmStore *
+crm_store_open (const char  *path,
+                GError     **error)
+{
+  return open_store (path, FALSE, error);
+}
+
+/**
+ * crm_store_open_reader:
+ *
+ * Opens a second connection to a store another connection keeps: one
+ * that only reads, takes no write lock and never upgrades the file, for a
+ * worker thread's reads (each connection is used by one thread at a time).
+ *
+ * Returns: (transfer full): the reader, or %NULL with @error set
+ */
+CrmStore *
+crm_store_open_reader (const char  *path,
+                       GError     **error)
+{
+  return open_store (path, TRUE, error);
 }
 
 const char *
@@ -1057,7 +1116,22 @@ crm_store_begin (CrmStore  *self,
     sql = g_strdup ("BEGIN IMMEDIATE");
   else
     sql = g_strdup_printf ("SAVEPOINT crm_%u", self->depth);
-  if (!exec_cached (self, sql, _("starting a change"), error))
+  if (self->depth == 0)
+    {
+      /* SQLite does not always wait out another connection's write: in
+       * WAL mode it can answer BEGIN IMMEDIATE with SQLITE_BUSY at once
+       * (seen while another connection commits with a reader open), so
+       * the wait the busy timeout promises is kept here */
+      gint64 give_up = g_get_monotonic_time () + BUSY_WAIT_MS * 1000;
+      int rc;
+
+      while ((rc = sqlite3_exec (self->db, sql, NULL, NULL, NULL)) == SQLITE_BUSY &&
+             g_get_monotonic_time () < give_up)
+        g_usleep (2000);
+      if (rc != SQLITE_OK)
+        return set_sqlite_error (self, error, rc, _("starting a change"));
+    }
+  else if (!exec_cached (self, sql, _("starting a change"), error))
     return FALSE;
 
   mark = self->pending_changes->len;
@@ -1513,6 +1587,284 @@ collect (const CrmEntity  *entity,
   return g_steal_pointer (&records);
 }
 
+/* Prepares "@select WHERE deleted = 0 AND <@query> @tail" with the
+ * query's values bound; *@n_binds says how many, so the caller binds
+ * what @tail needs after them */
+static StmtUse *
+prepare_query (CrmStore        *self,
+               const CrmQuery  *query,
+               const CrmEntity *entity,
+               const char      *select,
+               const char      *tail,
+               guint           *n_binds,
+               GError         **error)
+{
+  g_autoptr(GString) sql = g_string_new (select);
+  g_autoptr(GPtrArray) binds = g_ptr_array_new_with_free_func (g_free);
+  StmtUse *stmt;
+
+  g_string_append (sql, " WHERE deleted = 0");
+  if (!_crm_query_append_where (query, entity, sql, binds, error))
+    return NULL;
+  g_string_append_printf (sql, " %s", tail);
+  if (!(stmt = prepare (self, sql->str, error)))
+    return NULL;
+  for (guint i = 0; i < binds->len; i++)
+    sqlite3_bind_text (stmt, (int) i + 1, g_ptr_array_index (binds, i), -1, SQLITE_TRANSIENT);
+  *n_binds = binds->len;
+  return stmt;
+}
+
+/**
+ * crm_store_query:
+ * @limit: the most records to return, 0 for all
+ * @offset: how many matching records to skip first
+ *
+ * Returns: (transfer container) (element-type CrmRecord): the live
+ *   records @query matches, in the entity's order
+ */
+GPtrArray *
+crm_store_query (CrmStore        *self,
+                 const CrmQuery  *query,
+                 guint            limit,
+                 guint            offset,
+                 GError         **error)
+{
+  g_autoptr(StmtUse) stmt = NULL;
+  g_autofree char *tail = NULL;
+  const CrmEntity *entity;
+  guint n;
+
+  g_return_val_if_fail (CRM_IS_STORE (self), NULL);
+  g_return_val_if_fail (query != NULL, NULL);
+
+  if (!(entity = crm_entity_lookup_checked (crm_query_get_entity (query), error)))
+    return NULL;
+  tail = g_strdup_printf ("ORDER BY %s LIMIT ? OFFSET ?", entity->order_by);
+  if (!(stmt = prepare_query (self, query, entity, entity_sql (self, entity)->select_sql, tail, &n, error)))
+    return NULL;
+  sqlite3_bind_int64 (stmt, (int) n + 1, limit ? (gint64) limit : -1);
+  sqlite3_bind_int64 (stmt, (int) n + 2, offset);
+  return collect (entity, stmt, self, error);
+}
+
+/* Prepares and steps "SELECT @columns FROM <entity> WHERE <@query>",
+ * which gives one row: the statement stands on it */
+static StmtUse *
+step_aggregate (CrmStore        *self,
+                const CrmQuery  *query,
+                const char      *columns,
+                GError         **error)
+{
+  g_autofree char *select = NULL;
+  const CrmEntity *entity;
+  StmtUse *stmt;
+  guint n;
+  int rc;
+
+  if (!(entity = crm_entity_lookup_checked (crm_query_get_entity (query), error)))
+    return NULL;
+  select = g_strdup_printf ("SELECT %s FROM %s", columns, entity->name);
+  if (!(stmt = prepare_query (self, query, entity, select, "", &n, error)))
+    return NULL;
+  if ((rc = sqlite3_step (stmt)) != SQLITE_ROW)
+    {
+      stmt_release (stmt);
+      set_sqlite_error (self, error, rc, _("reading the database"));
+      return NULL;
+    }
+  return stmt;
+}
+
+/**
+ * crm_store_query_count:
+ *
+ * Returns: how many live records @query matches, or -1 on an error
+ */
+gint64
+crm_store_query_count (CrmStore        *self,
+                       const CrmQuery  *query,
+                       GError         **error)
+{
+  g_autoptr(StmtUse) stmt = NULL;
+
+  g_return_val_if_fail (CRM_IS_STORE (self), -1);
+  g_return_val_if_fail (query != NULL, -1);
+
+  if (!(stmt = step_aggregate (self, query, "count(*)", error)))
+    return -1;
+  return (gint64) sqlite3_column_int64 (stmt, 0);
+}
+
+/**
+ * crm_store_query_dup_stamp:
+ * @count: (out) (optional): how many live records @query matches
+ *
+ * A short text that changes whenever what @query matches changes: a
+ * record added, removed or edited (each edit raises its version). A view
+ * compares it with the one it last showed to skip reloading what did not
+ * change.
+ *
+ * Returns: (transfer full): the stamp, or %NULL on an error
+ */
+char *
+crm_store_query_dup_stamp (CrmStore        *self,
+                           const CrmQuery  *query,
+                           gint64          *count,
+                           GError         **error)
+{
+  g_autoptr(StmtUse) stmt = NULL;
+
+  g_return_val_if_fail (CRM_IS_STORE (self), NULL);
+  g_return_val_if_fail (query != NULL, NULL);
+
+  if (!(stmt = step_aggregate (self, query, "count(*), total(version), max(updated_at), total(rid)", error)))
+    return NULL;
+  if (count)
+    *count = (gint64) sqlite3_column_int64 (stmt, 0);
+  return g_strdup_printf ("%" G_GINT64_FORMAT "/%.0f/%s/%.0f", (gint64) sqlite3_column_int64 (stmt, 0),
+                          sqlite3_column_double (stmt, 1), column_text (stmt, 2) ? column_text (stmt, 2) : "",
+                          sqlite3_column_double (stmt, 3));
+}
+
+/**
+ * crm_store_begin_read:
+ *
+ * Starts a read transaction: every read until crm_store_end_read() sees
+ * the database as it was at the first, whatever other connections write
+ * meanwhile. For a connection that only reads, e.g. in a worker thread.
+ */
+gboolean
+crm_store_begin_read (CrmStore  *self,
+                      GError   **error)
+{
+  g_return_val_if_fail (CRM_IS_STORE (self), FALSE);
+  g_return_val_if_fail (self->depth == 0, FALSE);
+
+  return exec_cached (self, "BEGIN DEFERRED", _("reading the database"), error);
+}
+
+void
+crm_store_end_read (CrmStore *self)
+{
+  g_return_if_fail (CRM_IS_STORE (self));
+  g_return_if_fail (self->depth == 0);
+
+  /* Ending a transaction that only read cannot fail in a way to report */
+  if (!exec_cached (self, "COMMIT", _("reading the database"), NULL))
+    exec_cached (self, "ROLLBACK", _("reading the database"), NULL);
+}
+
+/* The text form of a value read with read_value() */
+static char *
+value_text (JsonNode *value)
+{
+  if (value == NULL || JSON_NODE_HOLDS_NULL (value))
+    return NULL;
+  if (!JSON_NODE_HOLDS_VALUE (value))
+    return json_to_string (value, FALSE);
+  switch (json_node_get_value_type (value))
+    {
+    case G_TYPE_STRING:
+      return g_strdup (json_node_get_string (value));
+    case G_TYPE_BOOLEAN:
+      return g_strdup (json_node_get_boolean (value) ? "true" : "false");
+    case G_TYPE_INT64:
+      return g_strdup_printf ("%" G_GINT64_FORMAT, json_node_get_int (value));
+    default:
+      return json_to_string (value, FALSE);
+    }
+}
+
+/**
+ * crm_store_query_foreach:
+ * @fields: the fields to read: the entity's, or id, version, owner_id,
+ *   created_at and updated_at
+ * @func: called with each matching record's values, as text in the form
+ *   crm_record_get_string() gives (%NULL for none), in @fields' order
+ *
+ * Reads a few fields of every record @query matches, without making a
+ * record of each: for sums and counts over many records.
+ */
+gboolean
+crm_store_query_foreach (CrmStore            *self,
+                         const CrmQuery      *query,
+                         const char * const  *fields,
+                         CrmStoreRowFunc      func,
+                         gpointer             user_data,
+                         GError             **error)
+{
+  static const char * const system_columns[] = { "id", "version", "owner_id", "created_at", "updated_at", NULL };
+  g_autoptr(GString) select = g_string_new ("SELECT ");
+  g_autoptr(StmtUse) stmt = NULL;
+  g_autoptr(GPtrArray) columns = g_ptr_array_new ();  /* const CrmField *, NULL for a system column */
+  g_autoptr(GArray) currency_columns = g_array_new (FALSE, FALSE, sizeof (int));
+  g_autoptr(GPtrArray) values = NULL;
+  const CrmEntity *entity;
+  guint n_fields, n;
+  int rc;
+
+  g_return_val_if_fail (CRM_IS_STORE (self), FALSE);
+  g_return_val_if_fail (query != NULL, FALSE);
+  g_return_val_if_fail (fields != NULL && func != NULL, FALSE);
+
+  if (!(entity = crm_entity_lookup_checked (crm_query_get_entity (query), error)))
+    return FALSE;
+  n_fields = g_strv_length ((char **) fields);
+  for (guint i = 0; i < n_fields; i++)
+    {
+      const CrmField *field = NULL;
+
+      if (!g_strv_contains (system_columns, fields[i]) &&
+          !(field = crm_entity_get_field_checked (entity, fields[i], error)))
+        return FALSE;
+      g_string_append_printf (select, "%s%s", i ? ", " : "", fields[i]);
+      g_ptr_array_add (columns, (gpointer) field);
+    }
+  /* Money is read in its row's currency, selected after the fields */
+  for (guint i = 0; i < n_fields; i++)
+    {
+      const CrmField *field = g_ptr_array_index (columns, i);
+      int column = -1;
+
+      if (field && field->type == CRM_FIELD_MONEY)
+        {
+          column = (int) columns->len + (int) currency_columns->len;
+          g_string_append_printf (select, ", %s", field->related);
+        }
+      g_array_append_val (currency_columns, column);
+    }
+  g_string_append_printf (select, " FROM %s", entity->name);
+  if (!(stmt = prepare_query (self, query, entity, select->str, "", &n, error)))
+    return FALSE;
+
+  values = g_ptr_array_new_full (n_fields + 1, g_free);
+  g_ptr_array_set_size (values, n_fields + 1);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      for (guint i = 0; i < n_fields; i++)
+        {
+          const CrmField *field = g_ptr_array_index (columns, i);
+          int currency = g_array_index (currency_columns, int, i);
+
+          g_free (values->pdata[i]);
+          if (field == NULL)
+            values->pdata[i] = g_strdup (column_text (stmt, (int) i));
+          else
+            {
+              g_autoptr(JsonNode) value = read_value (field, stmt, (int) i,
+                                                      currency >= 0 ? column_text (stmt, currency) : NULL);
+
+              values->pdata[i] = value_text (value);
+            }
+        }
+      func ((const char * const *) values->pdata, user_data);
+    }
+  if (rc != SQLITE_DONE)
+    return set_sqlite_error (self, error, rc, _("reading records"));
+  return TRUE;
+}
+
 /**
  * crm_store_list:
  * @search: (nullable): words to look for: in accounts, contacts and
@@ -1531,75 +1883,15 @@ crm_store_list (CrmStore    *self,
                 guint        offset,
                 GError     **error)
 {
-  g_autoptr(StmtUse) stmt = NULL;
-  g_autoptr(GPtrArray) patterns = NULL;
-  g_autofree char *sql = NULL;
-  g_autofree char *query = NULL;
-  const CrmEntity *entity;
-  const char *select;
+  g_autoptr(CrmQuery) query = NULL;
 
   g_return_val_if_fail (CRM_IS_STORE (self), NULL);
 
-  if (!(entity = crm_entity_lookup_checked (entity_name, error)))
+  if (!crm_entity_lookup_checked (entity_name, error))
     return NULL;
-  select = entity_sql (self, entity)->select_sql;
-
-  /* Blank text filters nothing */
-  if (search != NULL && search[strspn (search, " \t\n")] == '\0')
-    search = NULL;
-
-  if (search != NULL && entity->searchable)
-    {
-      if (!(query = _crm_fts_query (search)))
-        return g_ptr_array_new_with_free_func (g_object_unref);
-      sql = g_strdup_printf ("%s WHERE deleted = 0 AND rid IN "
-                             "(SELECT rowid FROM %s_fts WHERE %s_fts MATCH ?1) "
-                             "ORDER BY %s LIMIT ?2 OFFSET ?3",
-                             select, entity->name, entity->name, entity->order_by);
-    }
-  else if (search != NULL)
-    {
-      g_autoptr(GString) where = g_string_new (NULL);
-      g_auto(GStrv) parts = g_strsplit_set (search, " \t\n", -1);
-
-      /* Small tables without a full-text index: every word must appear in
-       * the title, wildcards taken literally. */
-      patterns = g_ptr_array_new_with_free_func (g_free);
-      for (guint i = 0; parts[i]; i++)
-        {
-          g_autoptr(GString) pattern = NULL;
-
-          if (*parts[i] == '\0')
-            continue;
-          pattern = g_string_new ("%");
-          for (const char *p = parts[i]; *p; p++)
-            {
-              if (*p == '%' || *p == '_' || *p == '\\')
-                g_string_append_c (pattern, '\\');
-              g_string_append_c (pattern, *p);
-            }
-          g_string_append_c (pattern, '%');
-          g_string_append_printf (where, " AND %s LIKE ?%u ESCAPE '\\'",
-                                  entity->title_field, patterns->len + 4);
-          g_ptr_array_add (patterns, g_string_free (g_steal_pointer (&pattern), FALSE));
-        }
-      sql = g_strdup_printf ("%s WHERE deleted = 0%s ORDER BY %s LIMIT ?2 OFFSET ?3",
-                             select, where->str, entity->order_by);
-    }
-  else
-    sql = g_strdup_printf ("%s WHERE deleted = 0 ORDER BY %s LIMIT ?2 OFFSET ?3",
-                           select, entity->order_by);
-
-  if (!(stmt = prepare (self, sql, error)))
-    return NULL;
-  if (query)
-    sqlite3_bind_text (stmt, 1, query, -1, SQLITE_STATIC);
-  for (guint i = 0; patterns && i < patterns->len; i++)
-    sqlite3_bind_text (stmt, (int) i + 4, g_ptr_array_index (patterns, i), -1, SQLITE_STATIC);
-  sqlite3_bind_int64 (stmt, 2, limit ? (gint64) limit : -1);
-  sqlite3_bind_int64 (stmt, 3, offset);
-
-  return collect (entity, stmt, self, error);
+  query = crm_query_new (entity_name);
+  crm_query_set_search (query, search, NULL);
+  return crm_store_query (self, query, limit, offset, error);
 }
 
 /**
@@ -1660,18 +1952,14 @@ crm_store_count (CrmStore    *self,
                  const char  *entity_name,
                  GError     **error)
 {
-  g_autofree char *sql = NULL;
-  const CrmEntity *entity;
-  gint64 count;
+  g_autoptr(CrmQuery) query = NULL;
 
   g_return_val_if_fail (CRM_IS_STORE (self), -1);
 
-  if (!(entity = crm_entity_lookup_checked (entity_name, error)))
+  if (!crm_entity_lookup_checked (entity_name, error))
     return -1;
-  sql = g_strdup_printf ("SELECT count(*) FROM %s WHERE deleted = 0", entity->name);
-  if (!query_int (self, sql, &count, error))
-    return -1;
-  return count;
+  query = crm_query_new (entity_name);
+  return crm_store_query_count (self, query, error);
 }
 
 gboolean
@@ -2874,55 +3162,5 @@ crm_store_discard_rejected (CrmStore    *self,
 failed:
   crm_store_rollback (self);
   return FALSE;
-}
-
-/**
- * crm_store_dup_latest:
- * @entity_name: e.g. "activities"
- * @group_field: a field naming what each record is about, e.g. "opportunity_id"
- * @value_field: a date or time field, e.g. "due_at" (the record's
- *   updated_at stands in where it is empty)
- *
- * The latest @value_field of the live records of @entity_name for each
- * value of @group_field, worked out by SQLite: for flags such as "no
- * activity lately" over many records, without reading each record.
- *
- * Returns: (transfer full): a table from each @group_field value to its
- *   latest @value_field, both strings
- */
-GHashTable *
-crm_store_dup_latest (CrmStore    *self,
-                      const char  *entity_name,
-                      const char  *group_field,
-                      const char  *value_field,
-                      GError     **error)
-{
-  g_autoptr(GHashTable) latest = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  g_autoptr(StmtUse) stmt = NULL;
-  g_autofree char *sql = NULL;
-  const CrmEntity *entity;
-  int rc;
-
-  g_return_val_if_fail (CRM_IS_STORE (self), NULL);
-
-  /* The names go into SQL: only the entity's own fields */
-  if (!(entity = crm_entity_lookup_checked (entity_name, error)) ||
-      !crm_entity_get_field_checked (entity, group_field, error) ||
-      !crm_entity_get_field_checked (entity, value_field, error))
-    return NULL;
-  sql = g_strdup_printf ("SELECT %s, max(coalesce(%s, updated_at)) FROM %s "
-                         "WHERE deleted = 0 AND %s IS NOT NULL GROUP BY %s",
-                         group_field, value_field, entity->name, group_field, group_field);
-  if (!(stmt = prepare (self, sql, error)))
-    return NULL;
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    if (column_text (stmt, 1))
-      g_hash_table_insert (latest, g_strdup (column_text (stmt, 0)), g_strdup (column_text (stmt, 1)));
-  if (rc != SQLITE_DONE)
-    {
-      set_sqlite_error (self, error, rc, _("reading records"));
-      return NULL;
-    }
-  return g_steal_pointer (&latest);
 }
 

@@ -7,6 +7,7 @@
 
 #include <json-glib/json-glib.h>
 
+#include "crm-query.h"
 #include "crm-record.h"
 
 G_BEGIN_DECLS
@@ -27,7 +28,7 @@ typedef enum
 } CrmStoreError;
 
 /* The schema this build writes; newer databases are refused */
-#define CRM_STORE_SCHEMA_VERSION 3
+#define CRM_STORE_SCHEMA_VERSION 4
 
 typedef struct
 {
@@ -49,6 +50,8 @@ char       *crm_store_dup_profile_path   (const char      *data_dir,
 gboolean    crm_profile_name_is_valid    (const char      *name);
 
 CrmStore   *crm_store_open               (const char      *path,
+                                          GError         **error);
+CrmStore   *crm_store_open_reader        (const char      *path,
                                           GError         **error);
 const char *crm_store_get_path           (CrmStore        *self);
 int         crm_store_get_schema_version (CrmStore        *self);
@@ -89,10 +92,34 @@ GPtrArray  *crm_store_search             (CrmStore        *self,
 gint64      crm_store_count              (CrmStore        *self,
                                           const char      *entity,
                                           GError         **error);
-GHashTable *crm_store_dup_latest         (CrmStore        *self,
-                                          const char      *entity_name,
-                                          const char      *group_field,
-                                          const char      *value_field,
+
+/**
+ * CrmStoreRowFunc:
+ * @values: the fields crm_store_query_foreach() was asked for, as text
+ */
+typedef void (*CrmStoreRowFunc) (const char * const *values,
+                                 gpointer            user_data);
+
+GPtrArray  *crm_store_query              (CrmStore        *self,
+                                          const CrmQuery  *query,
+                                          guint            limit,
+                                          guint            offset,
+                                          GError         **error);
+gint64      crm_store_query_count        (CrmStore        *self,
+                                          const CrmQuery  *query,
+                                          GError         **error);
+char       *crm_store_query_dup_stamp    (CrmStore        *self,
+                                          const CrmQuery  *query,
+                                          gint64          *count,
+                                          GError         **error);
+gboolean    crm_store_begin_read         (CrmStore        *self,
+                                          GError         **error);
+void        crm_store_end_read           (CrmStore        *self);
+gboolean    crm_store_query_foreach      (CrmStore        *self,
+                                          const CrmQuery  *query,
+                                          const char * const *fields,
+                                          CrmStoreRowFunc  func,
+                                          gpointer         user_data,
                                           GError         **error);
 
 gboolean    crm_store_get_status         (CrmStore        *self,
