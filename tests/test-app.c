@@ -592,6 +592,12 @@ test_wrong_password (Fixture       *f,
   label = find_error_label (_crm_window_get_welcome (f->window));
   g_assert_nonnull (strstr (gtk_label_get_text (GTK_LABEL (label)), "password"));
   g_assert_cmpstr (_crm_window_get_page (f->window), ==, "welcome");
+  /* Nor an empty profile left for the next start to open */
+  {
+    g_auto(GStrv) profiles = crm_profile_list (f->data_dir);
+
+    g_assert_cmpstrv (profiles, ((const char *[]) { NULL }));
+  }
 }
 
 static void
@@ -1701,6 +1707,262 @@ test_quotes_filter (Fixture       *f,
   g_assert_cmpuint (g_list_model_get_n_items (shown), ==, 0);
 }
 
+/* Profiles ************************************************************/
+
+/* A deal more in @profile's store, so two seeded profiles differ */
+static void
+add_deal (Fixture    *f,
+          const char *profile,
+          const char *name)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = crm_store_dup_profile_path (f->data_dir, profile, &error);
+  g_autoptr(CrmStore) store = crm_store_open (path, &error);
+  g_autoptr(GPtrArray) stages = NULL;
+  g_autoptr(JsonObject) fields = json_object_new ();
+  g_autoptr(CrmRecord) created = NULL;
+
+  g_assert_no_error (error);
+  stages = crm_store_list (store, "stages", NULL, 0, 0, &error);
+  g_assert_no_error (error);
+  json_object_set_string_member (fields, "name", name);
+  json_object_set_string_member (fields, "stage_id", crm_record_get_id (g_ptr_array_index (stages, 0)));
+  json_object_set_string_member (fields, "amount", "500.00");
+  json_object_set_string_member (fields, "currency", "EUR");
+  created = crm_store_create (store, "opportunities", fields, &error);
+  g_assert_no_error (error);
+}
+
+static gboolean
+profile_is_open (gpointer data)
+{
+  gpointer *args = data;
+  CrmContext *context = _crm_window_get_context (args[0]);
+
+  return page_is_main (args[0]) && context && g_strcmp0 (crm_context_get_profile (context), args[1]) == 0;
+}
+
+static void
+assert_profile_opens (Fixture    *f,
+                      const char *profile)
+{
+  gpointer args[2] = { f->window, (gpointer) profile };
+
+  if (!wait_for (profile_is_open, args, 120))
+    g_error ("“%s” did not open; the window shows “%s”", profile, _crm_window_get_page (f->window));
+}
+
+static char *
+dup_switch_state (Fixture *f)
+{
+  g_autoptr(GVariant) state = g_action_group_get_action_state (G_ACTION_GROUP (f->window), "switch-profile");
+
+  return g_variant_dup_string (state, NULL);
+}
+
+static GtkWidget *
+find_primary_menu_button (GtkWidget *root)
+{
+  if (GTK_IS_MENU_BUTTON (root) && gtk_menu_button_get_primary (GTK_MENU_BUTTON (root)))
+    return root;
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child; child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_primary_menu_button (child);
+
+      if (found)
+        return found;
+    }
+  return NULL;
+}
+
+/* The profiles the main menu lists, each the target of win.switch-profile */
+static char *
+dup_menu_profiles (Fixture *f)
+{
+  GtkWidget *button = find_primary_menu_button (GTK_WIDGET (f->window));
+  GMenuModel *menu = gtk_menu_button_get_menu_model (GTK_MENU_BUTTON (button));
+  g_autoptr(GMenuModel) section = g_menu_model_get_item_link (menu, 0, G_MENU_LINK_SECTION);
+  g_autoptr(GMenuModel) profiles = g_menu_model_get_item_link (section, 0, G_MENU_LINK_SECTION);
+  g_autoptr(GString) names = g_string_new (NULL);
+
+  /* The button's popover lists them afresh as it opens */
+  gtk_menu_button_popup (GTK_MENU_BUTTON (button));
+  spin (50);
+  gtk_menu_button_popdown (GTK_MENU_BUTTON (button));
+  for (int i = 0; i < g_menu_model_get_n_items (profiles); i++)
+    {
+      g_autofree char *action = NULL;
+      g_autoptr(GVariant) target = g_menu_model_get_item_attribute_value (profiles, i, G_MENU_ATTRIBUTE_TARGET,
+                                                                         G_VARIANT_TYPE_STRING);
+
+      g_assert_true (g_menu_model_get_item_attribute (profiles, i, G_MENU_ATTRIBUTE_ACTION, "s", &action));
+      g_assert_cmpstr (action, ==, "win.switch-profile");
+      g_string_append_printf (names, "%s%s", names->len ? "," : "", g_variant_get_string (target, NULL));
+    }
+  return g_string_free (g_steal_pointer (&names), FALSE);
+}
+
+static const char *
+window_subtitle (Fixture *f)
+{
+  GtkWidget *title = find_widget (GTK_WIDGET (f->window), ADW_TYPE_VIEW_SWITCHER_TITLE, NULL);
+
+  return adw_view_switcher_title_get_subtitle (ADW_VIEW_SWITCHER_TITLE (title));
+}
+
+static gboolean
+pointer_cleared (gpointer data)
+{
+  return *(gpointer *) data == NULL;
+}
+
+/* Two companies: the menu lists both with the open one checked; picking
+ * the other closes the first (its context goes) and opens the second,
+ * whose deals the pipeline shows, and the next start opens it */
+static void
+test_switch_profile (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autoptr(GSettings) settings = g_settings_new (CRM_SCHEMA_ID);
+  CrmPipelineView *pipeline;
+  CrmContext *old_context;
+  g_autoptr(GPtrArray) deals = NULL;
+  g_autofree char *menu = NULL;
+  g_autofree char *state = NULL;
+  g_autofree char *last = NULL;
+  guint acme_deals;
+
+  seed_profile (f, "acme");
+  seed_profile (f, "beta");
+  add_deal (f, "beta", "Beta only one");
+  add_deal (f, "beta", "Beta only two");
+  open_window (f, "acme");
+  assert_profile_opens (f, "acme");
+  pipeline = CRM_PIPELINE_VIEW (_crm_window_get_view (f->window, "pipeline"));
+  deals = crm_store_list (crm_context_get_store (_crm_window_get_context (f->window)), "opportunities",
+                          NULL, 0, 0, NULL);
+  acme_deals = deals->len;
+  assert_board_shows (pipeline, acme_deals);
+
+  menu = dup_menu_profiles (f);
+  g_assert_cmpstr (menu, ==, "acme,beta");
+  state = dup_switch_state (f);
+  g_assert_cmpstr (state, ==, "acme");
+  g_assert_cmpstr (window_subtitle (f), ==, "acme");
+
+  old_context = _crm_window_get_context (f->window);
+  g_object_add_weak_pointer (G_OBJECT (old_context), (gpointer *) &old_context);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "win.switch-profile", "s", "beta"));
+  assert_profile_opens (f, "beta");
+  if (!wait_for (pointer_cleared, &old_context, 10))
+    g_error ("acme's context is still alive after the switch");
+
+  assert_board_shows (pipeline, acme_deals + 2);
+  g_free (state);
+  state = dup_switch_state (f);
+  g_assert_cmpstr (state, ==, "beta");
+  g_assert_cmpstr (window_subtitle (f), ==, "beta");
+  last = g_settings_get_string (settings, "last-profile");
+  g_assert_cmpstr (last, ==, "beta");
+
+  /* And back, to the first one's deals */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "win.switch-profile", "s", "acme"));
+  assert_profile_opens (f, "acme");
+  assert_board_shows (pipeline, acme_deals);
+}
+
+/* Add Profile shows the welcome page with a Cancel that goes back to the
+ * open profile, untouched; Escape does the same */
+static void
+test_add_profile_cancel (Fixture       *f,
+                         gconstpointer  data)
+{
+  CrmContext *context;
+  GtkWidget *welcome;
+  GtkWidget *cancel;
+  GtkWidget *server_row;
+
+  open_seeded (f);
+  context = _crm_window_get_context (f->window);
+  welcome = _crm_window_get_welcome (f->window);
+  cancel = find_widget (welcome, GTK_TYPE_BUTTON, "_Cancel");
+  g_assert_nonnull (cancel);
+  g_assert_false (gtk_widget_get_visible (cancel));
+
+  fill_in (f, "Server Address", "https://left.over");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "win.add-profile", NULL));
+  g_assert_cmpstr (_crm_window_get_page (f->window), ==, "welcome");
+  /* An empty form, both ways in, and a way back */
+  server_row = find_widget (welcome, ADW_TYPE_ENTRY_ROW, "Server Address");
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (server_row)), ==, "");
+  g_assert_nonnull (find_widget (welcome, GTK_TYPE_BUTTON, "_Try the Demo"));
+  g_assert_true (gtk_widget_get_visible (cancel));
+  /* The open profile stays open behind it */
+  g_assert_true (_crm_window_get_context (f->window) == context);
+
+  click (welcome, "_Cancel");
+  g_assert_cmpstr (_crm_window_get_page (f->window), ==, "main");
+  g_assert_true (_crm_window_get_context (f->window) == context);
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "win.add-profile", NULL));
+  g_assert_cmpstr (_crm_window_get_page (f->window), ==, "welcome");
+  g_assert_true (gtk_widget_activate_action (welcome, "welcome.cancel", NULL));
+  g_assert_cmpstr (_crm_window_get_page (f->window), ==, "main");
+  g_assert_true (_crm_window_get_context (f->window) == context);
+  g_assert_cmpstr (crm_context_get_profile (context), ==, "acme");
+}
+
+/* Add Profile, then Connect: the server's profile opens beside the first
+ * one, which the menu still lists */
+static void
+test_add_profile_connect (Fixture       *f,
+                          gconstpointer  data)
+{
+  g_autoptr(GSettings) settings = g_settings_new (CRM_SCHEMA_ID);
+  g_autoptr(GUri) uri = NULL;
+  g_autofree char *expected = NULL;
+  g_autofree char *menu = NULL;
+  g_autofree char *last = NULL;
+  g_auto(GStrv) profiles = NULL;
+
+  start_server (f);
+  open_seeded (f);
+  uri = g_uri_parse (f->server_url, G_URI_FLAGS_NONE, NULL);
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "win.add-profile", NULL));
+  fill_in (f, "Server Address", f->server_url);
+  fill_in (f, "User Name", "riley");
+  fill_in (f, "Password", "demo");
+  click (_crm_window_get_welcome (f->window), "_Connect");
+
+  assert_profile_opens (f, g_uri_get_host (uri));
+  g_assert_true (wait_for (synced, f->window, 60));
+  g_assert_cmpuint (count_deals (CRM_PIPELINE_VIEW (_crm_window_get_view (f->window, "pipeline"))), >, 0);
+  /* Sorted, as crm-cli lists them */
+  profiles = crm_profile_list (f->data_dir);
+  g_assert_cmpuint (g_strv_length (profiles), ==, 2);
+  g_assert_true (g_strv_contains ((const char * const *) profiles, g_uri_get_host (uri)));
+  expected = g_strjoinv (",", profiles);
+  menu = dup_menu_profiles (f);
+  g_assert_cmpstr (menu, ==, expected);
+  last = g_settings_get_string (settings, "last-profile");
+  g_assert_cmpstr (last, ==, g_uri_get_host (uri));
+  g_assert_cmpstr (window_subtitle (f), ==, g_uri_get_host (uri));
+
+  /* Another user of the same server gets a profile of their own */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "win.add-profile", NULL));
+  fill_in (f, "Server Address", f->server_url);
+  fill_in (f, "User Name", "sam");
+  fill_in (f, "Password", "demo");
+  click (_crm_window_get_welcome (f->window), "_Connect");
+  g_free (expected);
+  expected = g_strdup_printf ("%s-2", g_uri_get_host (uri));
+  assert_profile_opens (f, expected);
+  g_strfreev (profiles);
+  profiles = crm_profile_list (f->data_dir);
+  g_assert_cmpuint (g_strv_length (profiles), ==, 3);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1745,6 +2007,9 @@ main (int    argc,
   ADD ("quote-editor-accept", test_quote_editor_accept);
   ADD ("quote-editor-pdf", test_quote_editor_pdf);
   ADD ("quotes-filter", test_quotes_filter);
+  ADD ("switch-profile", test_switch_profile);
+  ADD ("add-profile-cancel", test_add_profile_cancel);
+  ADD ("add-profile-connect", test_add_profile_connect);
 #undef ADD
 
   return g_test_run ();

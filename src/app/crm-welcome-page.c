@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <glib/gstdio.h>
 
 #include "crm-credentials.h"
 #include "crm-demo-server.h"
@@ -20,6 +21,7 @@ struct _CrmWelcomePage
 {
   GtkWidget        parent_instance;
 
+  GtkWidget       *cancel_button;
   AdwPreferencesGroup *form_group;
   AdwEntryRow     *server_row;
   AdwEntryRow     *user_row;
@@ -40,19 +42,29 @@ struct _CrmWelcomePage
   GCancellable    *cancellable;
   guint            pulse_source;
   gboolean         busy;
+  gboolean         can_cancel;
 };
 
 G_DEFINE_FINAL_TYPE (CrmWelcomePage, crm_welcome_page, GTK_TYPE_WIDGET)
 
 enum {
+  PROP_0,
+  PROP_CAN_CANCEL,
+  N_PROPS
+};
+
+enum {
   PROFILE_READY,
+  CANCELLED,
   N_SIGNALS
 };
 
+static GParamSpec *properties[N_PROPS];
 static guint signals[N_SIGNALS];
 
 typedef struct
 {
+  char     *data_dir;
   char     *profile;
   char     *db_path;
   char     *server;
@@ -77,6 +89,7 @@ typedef struct
 static void
 connect_free (Connect *c)
 {
+  g_free (c->data_dir);
   g_free (c->profile);
   g_free (c->db_path);
   g_free (c->server);
@@ -95,10 +108,18 @@ pulse_cb (gpointer user_data)
 }
 
 static void
+update_cancel (CrmWelcomePage *self)
+{
+  gtk_widget_set_visible (self->cancel_button, self->can_cancel);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "welcome.cancel", self->can_cancel && !self->busy);
+}
+
+static void
 set_busy (CrmWelcomePage *self,
           const char     *what)
 {
   self->busy = what != NULL;
+  update_cancel (self);
   gtk_widget_set_sensitive (GTK_WIDGET (self->form_group), !self->busy);
   gtk_widget_set_sensitive (self->buttons_box, !self->busy);
   gtk_widget_set_visible (self->progress_box, self->busy);
@@ -147,6 +168,61 @@ update_connect_sensitive (CrmWelcomePage *self)
 }
 
 /* The worker **********************************************************/
+
+/* Whether signing @user in to @server at @db_path takes no one's place:
+ * no profile there yet, or one of that same user on that same server */
+static gboolean
+profile_is_free (const char *db_path,
+                 const char *server,
+                 const char *user)
+{
+  g_autoptr(CrmStore) store = NULL;
+  g_autofree char *old_server = NULL;
+  g_autofree char *old_user = NULL;
+
+  if (!g_file_test (db_path, G_FILE_TEST_EXISTS))
+    return TRUE;
+  if (!(store = crm_store_open (db_path, NULL)))
+    return FALSE;
+  old_server = crm_store_dup_setting (store, "server_url");
+  old_user = crm_store_dup_setting (store, "username");
+  return g_strcmp0 (old_server, server) == 0 && g_strcmp0 (old_user, user) == 0;
+}
+
+/* Another company's profile on the same host, or another user's, is not
+ * taken over: the new one is "host-2", "host-3"… */
+static gboolean
+pick_profile (Connect  *c,
+              GError  **error)
+{
+  g_autofree char *base = g_strdup (c->profile);
+
+  for (guint n = 2; !profile_is_free (c->db_path, c->server, c->user); n++)
+    {
+      g_free (c->profile);
+      g_free (c->db_path);
+      c->profile = g_strdup_printf ("%s-%u", base, n);
+      if (!(c->db_path = crm_store_dup_profile_path (c->data_dir, c->profile, error)))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/* A profile made for a sign-in that failed goes again, or the menu and
+ * the next start would offer an empty one */
+static void
+remove_profile (const char *db_path)
+{
+  g_autofree char *dir = g_path_get_dirname (db_path);
+
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autofree char *path = g_strconcat (db_path, (const char *[]) { "", "-wal", "-shm" }[i], NULL);
+
+      g_remove (path);
+    }
+  g_rmdir (dir);
+}
 
 static gboolean
 progress_idle_cb (gpointer user_data)
@@ -202,8 +278,15 @@ connect_thread_cb (GTask        *task,
   g_autoptr(GError) error = NULL;
   CrmSyncStats stats;
   CrmStore *store;
+  gboolean created;
   gboolean ok;
 
+  if (!c->demo && !pick_profile (c, &error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  created = !g_file_test (c->db_path, G_FILE_TEST_EXISTS);
   if (!(store = crm_store_open (c->db_path, &error)))
     {
       g_task_return_error (task, g_steal_pointer (&error));
@@ -215,6 +298,8 @@ connect_thread_cb (GTask        *task,
 
   if (!ok)
     {
+      if (created)
+        remove_profile (c->db_path);
       if (g_error_matches (error, CRM_HTTP_ERROR, CRM_HTTP_ERROR_TLS_UNTRUSTED))
         {
           g_autoptr(CrmHttp) http = crm_http_new (c->server, NULL);
@@ -278,6 +363,7 @@ start_connect (CrmWelcomePage *self,
   g_autoptr(GError) error = NULL;
   Connect *c = g_new0 (Connect, 1);
 
+  c->data_dir = g_strdup (self->data_dir);
   c->profile = g_strdup (profile);
   c->server = g_strdup (server);
   c->user = g_strdup (user);
@@ -381,9 +467,25 @@ static void
 demo_clicked_cb (CrmWelcomePage *self)
 {
   g_autofree char *dir = crm_demo_server_dup_dir (self->data_dir);
+  g_auto(GStrv) profiles = crm_profile_list (self->data_dir);
+
+  /* One demo company: a second server on its data would fight the first */
+  if (self->can_cancel && g_strv_contains ((const char * const *) profiles, CRM_DEMO_PROFILE))
+    {
+      g_signal_emit (self, signals[PROFILE_READY], 0, CRM_DEMO_PROFILE, NULL);
+      return;
+    }
 
   set_busy (self, _("Starting the demo company’s server…"));
   crm_demo_server_start_async (dir, 0, self->cancellable, demo_started_cb, g_object_ref (self));
+}
+
+static void
+cancel_action_cb (GtkWidget  *widget,
+                  const char *action_name,
+                  GVariant   *parameter)
+{
+  g_signal_emit (widget, signals[CANCELLED], 0);
 }
 
 /* GObject *************************************************************/
@@ -420,6 +522,42 @@ crm_welcome_page_finalize (GObject *object)
 }
 
 static void
+crm_welcome_page_get_property (GObject    *object,
+                               guint       prop_id,
+                               GValue     *value,
+                               GParamSpec *pspec)
+{
+  CrmWelcomePage *self = CRM_WELCOME_PAGE (object);
+
+  switch (prop_id)
+    {
+    case PROP_CAN_CANCEL:
+      g_value_set_boolean (value, self->can_cancel);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+crm_welcome_page_set_property (GObject      *object,
+                               guint         prop_id,
+                               const GValue *value,
+                               GParamSpec   *pspec)
+{
+  CrmWelcomePage *self = CRM_WELCOME_PAGE (object);
+
+  switch (prop_id)
+    {
+    case PROP_CAN_CANCEL:
+      crm_welcome_page_set_can_cancel (self, g_value_get_boolean (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
 crm_welcome_page_class_init (CrmWelcomePageClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
@@ -427,6 +565,19 @@ crm_welcome_page_class_init (CrmWelcomePageClass *klass)
 
   object_class->dispose = crm_welcome_page_dispose;
   object_class->finalize = crm_welcome_page_finalize;
+  object_class->get_property = crm_welcome_page_get_property;
+  object_class->set_property = crm_welcome_page_set_property;
+
+  /**
+   * CrmWelcomePage:can-cancel:
+   *
+   * Whether a profile is open behind the page, for Cancel (and Escape)
+   * to go back to; Try the Demo then opens the demo profile if there is one.
+   */
+  properties[PROP_CAN_CANCEL] =
+    g_param_spec_boolean ("can-cancel", NULL, NULL, FALSE,
+                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
 
   /**
    * CrmWelcomePage::profile-ready:
@@ -438,9 +589,20 @@ crm_welcome_page_class_init (CrmWelcomePageClass *klass)
                                          G_SIGNAL_RUN_LAST,
                                          0, NULL, NULL, NULL,
                                          G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_SUBPROCESS);
+  /**
+   * CrmWelcomePage::cancelled:
+   *
+   * Cancel was pressed, to go back to the open profile.
+   */
+  signals[CANCELLED] = g_signal_new ("cancelled",
+                                     G_TYPE_FROM_CLASS (klass),
+                                     G_SIGNAL_RUN_LAST,
+                                     0, NULL, NULL, NULL,
+                                     G_TYPE_NONE, 0);
 
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_set_template_from_resource (widget_class, "/org/example/Crm/crm-welcome-page.ui");
+  gtk_widget_class_bind_template_child (widget_class, CrmWelcomePage, cancel_button);
   gtk_widget_class_bind_template_child (widget_class, CrmWelcomePage, form_group);
   gtk_widget_class_bind_template_child (widget_class, CrmWelcomePage, server_row);
   gtk_widget_class_bind_template_child (widget_class, CrmWelcomePage, user_row);
@@ -459,6 +621,9 @@ crm_welcome_page_class_init (CrmWelcomePageClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, entry_activated_cb);
   gtk_widget_class_bind_template_callback (widget_class, trust_clicked_cb);
   gtk_widget_class_bind_template_callback (widget_class, demo_clicked_cb);
+
+  gtk_widget_class_install_action (widget_class, "welcome.cancel", NULL, cancel_action_cb);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "welcome.cancel", NULL);
 }
 
 static void
@@ -466,6 +631,7 @@ crm_welcome_page_init (CrmWelcomePage *self)
 {
   self->cancellable = g_cancellable_new ();
   gtk_widget_init_template (GTK_WIDGET (self));
+  update_cancel (self);
 }
 
 /* Public API **********************************************************/
@@ -493,4 +659,40 @@ crm_welcome_page_show_error (CrmWelcomePage *self,
   g_return_if_fail (CRM_IS_WELCOME_PAGE (self));
 
   show_error (self, message);
+}
+
+void
+crm_welcome_page_set_can_cancel (CrmWelcomePage *self,
+                                 gboolean        can_cancel)
+{
+  g_return_if_fail (CRM_IS_WELCOME_PAGE (self));
+
+  can_cancel = !!can_cancel;
+  if (self->can_cancel == can_cancel)
+    return;
+  self->can_cancel = can_cancel;
+  update_cancel (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CAN_CANCEL]);
+}
+
+gboolean
+crm_welcome_page_get_can_cancel (CrmWelcomePage *self)
+{
+  g_return_val_if_fail (CRM_IS_WELCOME_PAGE (self), FALSE);
+
+  return self->can_cancel;
+}
+
+void
+crm_welcome_page_reset (CrmWelcomePage *self)
+{
+  g_return_if_fail (CRM_IS_WELCOME_PAGE (self));
+
+  if (self->busy)
+    return;
+  gtk_editable_set_text (GTK_EDITABLE (self->server_row), "");
+  gtk_editable_set_text (GTK_EDITABLE (self->user_row), "");
+  gtk_editable_set_text (GTK_EDITABLE (self->password_row), "");
+  gtk_widget_set_visible (GTK_WIDGET (self->error_label), FALSE);
+  gtk_widget_grab_focus (GTK_WIDGET (self->server_row));
 }

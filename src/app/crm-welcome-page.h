@@ -20,5 +20,11 @@ void       crm_welcome_page_set_data_dir (CrmWelcomePage *self,
 /* Shows a message on the page, e.g. why a profile did not open */
 void       crm_welcome_page_show_error   (CrmWelcomePage *self,
                                           const char     *message);
+/* Whether Cancel shows, to go back to the profile open behind the page */
+void       crm_welcome_page_set_can_cancel (CrmWelcomePage *self,
+                                            gboolean        can_cancel);
+gboolean   crm_welcome_page_get_can_cancel (CrmWelcomePage *self);
+/* An empty form with the cursor in it, for another profile */
+void       crm_welcome_page_reset        (CrmWelcomePage *self);
 
 G_END_DECLS

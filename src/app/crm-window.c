@@ -31,6 +31,9 @@ struct _CrmWindow
   AdwStatusPage        *loading_status;
   CrmWelcomePage       *welcome_page;
   AdwViewStack         *view_stack;
+  AdwViewSwitcherTitle *switcher_title;
+  GtkMenuButton        *menu_button;
+  GMenu                *profiles_section;
   AdwToastOverlay      *toast_overlay;
   CrmSyncIndicator     *sync_indicator;
   GtkRevealer          *offline_revealer;
@@ -40,9 +43,14 @@ struct _CrmWindow
   CrmForecastView      *forecast_view;
 
   GSettings            *settings;
+  GSimpleAction        *switch_profile_action;
   GCancellable         *cancellable;
   CrmContext           *context;
   char                 *data_dir;
+  /* The profile last asked for, while it opens and after */
+  char                 *opening;
+  /* What the profiles menu lists */
+  char                **profiles;
 };
 
 G_DEFINE_FINAL_TYPE (CrmWindow, crm_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -132,6 +140,83 @@ record_deleting_cb (CrmWindow  *self,
   adw_toast_overlay_add_toast (self->toast_overlay, toast);
 }
 
+/* "acme_eu" shown as it is, not as a mnemonic */
+static char *
+escape_mnemonic (const char *text)
+{
+  g_auto(GStrv) parts = g_strsplit (text, "_", -1);
+
+  return g_strjoinv ("__", parts);
+}
+
+/* A radio item per profile; crm-cli may have added one since */
+static void
+update_profiles_menu (CrmWindow *self)
+{
+  g_auto(GStrv) profiles = crm_profile_list (self->data_dir);
+
+  if (self->profiles && g_strv_equal ((const char * const *) self->profiles, (const char * const *) profiles))
+    return;
+  g_menu_remove_all (self->profiles_section);
+  for (guint i = 0; profiles[i]; i++)
+    {
+      g_autofree char *label = escape_mnemonic (profiles[i]);
+      g_autoptr(GMenuItem) item = g_menu_item_new (label, NULL);
+
+      g_menu_item_set_action_and_target_value (item, "win.switch-profile", g_variant_new_string (profiles[i]));
+      g_menu_append_item (self->profiles_section, item);
+    }
+  g_strfreev (self->profiles);
+  self->profiles = g_steal_pointer (&profiles);
+}
+
+static gboolean
+profile_exists (CrmWindow  *self,
+                const char *profile)
+{
+  g_auto(GStrv) profiles = crm_profile_list (self->data_dir);
+
+  return profile && g_strv_contains ((const char * const *) profiles, profile);
+}
+
+/* Where Cancel on the welcome page goes with no profile open: the last
+ * one used, unless that is the one that just failed to open */
+static char *
+dup_return_profile (CrmWindow *self)
+{
+  g_autofree char *last = g_settings_get_string (self->settings, "last-profile");
+
+  if (g_strcmp0 (last, self->opening) == 0 || !profile_exists (self, last))
+    return NULL;
+  return g_steal_pointer (&last);
+}
+
+/* The record, search and editor windows of the open profile: they go
+ * with it. Hidden ones (the shortcuts window) are kept for next time. */
+static void
+close_profile_windows (CrmWindow *self)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+  g_autoptr(GPtrArray) doomed = g_ptr_array_new_with_free_func (g_object_unref);
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GtkWindow) window = g_list_model_get_item (toplevels, i);
+
+      if (!gtk_widget_get_visible (GTK_WIDGET (window)))
+        continue;
+      for (GtkWindow *parent = gtk_window_get_transient_for (window); parent;
+           parent = gtk_window_get_transient_for (parent))
+        if (parent == GTK_WINDOW (self))
+          {
+            g_ptr_array_add (doomed, g_object_ref (window));
+            break;
+          }
+    }
+  for (guint i = 0; i < doomed->len; i++)
+    gtk_window_destroy (g_ptr_array_index (doomed, i));
+}
+
 static void
 set_context (CrmWindow  *self,
              CrmContext *context)
@@ -152,9 +237,13 @@ set_context (CrmWindow  *self,
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.sync", context != NULL);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.show-outbox", context != NULL);
   update_new_action (self);
+  adw_view_switcher_title_set_subtitle (self->switcher_title, context ? crm_context_get_profile (context) : NULL);
+  g_simple_action_set_state (self->switch_profile_action,
+                             g_variant_new_string (context ? crm_context_get_profile (context) : ""));
 
   if (context == NULL)
     return;
+  update_profiles_menu (self);
   g_signal_connect_swapped (context, "notify::sync-state", G_CALLBACK (sync_state_changed_cb), self);
   g_signal_connect_swapped (context, "record-deleting", G_CALLBACK (record_deleting_cb), self);
   update_offline (self);
@@ -167,11 +256,61 @@ static void
 show_welcome (CrmWindow  *self,
               const char *message)
 {
+  g_autofree char *back = NULL;
+
   set_context (self, NULL);
+  back = dup_return_profile (self);
   crm_welcome_page_set_data_dir (self->welcome_page, self->data_dir);
+  crm_welcome_page_set_can_cancel (self->welcome_page, back != NULL);
   if (message)
     crm_welcome_page_show_error (self->welcome_page, message);
   gtk_stack_set_visible_child_name (self->pages, "welcome");
+}
+
+static void context_opened_cb (GObject      *object,
+                               GAsyncResult *result,
+                               gpointer      user_data);
+
+static void
+open_profile (CrmWindow  *self,
+              const char *profile)
+{
+  char *opening = g_strdup (profile);
+  g_autofree char *title = g_strdup_printf (_("Opening “%s”…"), profile);
+
+  g_free (self->opening);
+  self->opening = opening;
+  /* One profile opens at a time: the last one asked for */
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  self->cancellable = g_cancellable_new ();
+
+  adw_status_page_set_title (self->loading_status, title);
+  gtk_stack_set_visible_child_name (self->pages, "loading");
+  crm_context_open_async (self->data_dir, self->opening, self->cancellable, context_opened_cb, g_object_ref (self));
+}
+
+/* Closes the open profile (its sync stops, its windows go) and opens
+ * @profile in its place */
+static void
+switch_profile (CrmWindow  *self,
+                const char *profile)
+{
+  if (!profile_exists (self, profile))
+    return;
+  if (self->context && g_str_equal (crm_context_get_profile (self->context), profile))
+    {
+      /* Back from the welcome page, maybe signed in again: fetch what that brought */
+      if (g_strcmp0 (gtk_stack_get_visible_child_name (self->pages), "main") != 0)
+        {
+          gtk_stack_set_visible_child_name (self->pages, "main");
+          crm_context_sync (self->context);
+        }
+      return;
+    }
+  close_profile_windows (self);
+  set_context (self, NULL);
+  open_profile (self, profile);
 }
 
 /* Callbacks ***********************************************************/
@@ -207,6 +346,13 @@ profile_ready_cb (CrmWindow   *self,
   g_autoptr(CrmStore) store = NULL;
   g_autoptr(CrmContext) context = NULL;
 
+  /* Only a demo server just started has to be handed over; any other
+   * profile opens the way it does the next time */
+  if (server == NULL)
+    {
+      switch_profile (self, profile);
+      return;
+    }
   if (!(path = crm_store_dup_profile_path (self->data_dir, profile, &error)) ||
       !(store = crm_store_open (path, &error)))
     {
@@ -215,8 +361,44 @@ profile_ready_cb (CrmWindow   *self,
       crm_welcome_page_show_error (self->welcome_page, error->message);
       return;
     }
+  close_profile_windows (self);
   context = crm_context_new (self->data_dir, profile, store, server);
   set_context (self, context);
+}
+
+static void
+welcome_cancelled_cb (CrmWindow *self)
+{
+  g_autofree char *back = NULL;
+
+  if (self->context)
+    {
+      gtk_stack_set_visible_child_name (self->pages, "main");
+      return;
+    }
+  if ((back = dup_return_profile (self)))
+    open_profile (self, back);
+}
+
+static void
+switch_profile_change_state_cb (GSimpleAction *action,
+                                GVariant      *value,
+                                gpointer       user_data)
+{
+  switch_profile (CRM_WINDOW (user_data), g_variant_get_string (value, NULL));
+}
+
+static void
+add_profile_action_cb (GtkWidget  *widget,
+                       const char *action_name,
+                       GVariant   *parameter)
+{
+  CrmWindow *self = CRM_WINDOW (widget);
+
+  crm_welcome_page_set_data_dir (self->welcome_page, self->data_dir);
+  crm_welcome_page_set_can_cancel (self->welcome_page, self->context != NULL);
+  gtk_stack_set_visible_child_name (self->pages, "welcome");
+  crm_welcome_page_reset (self->welcome_page);
 }
 
 static void
@@ -330,6 +512,7 @@ crm_window_dispose (GObject *object)
     }
   gtk_widget_dispose_template (GTK_WIDGET (self), CRM_TYPE_WINDOW);
   g_clear_object (&self->context);
+  g_clear_object (&self->switch_profile_action);
   g_clear_object (&self->settings);
   g_clear_object (&self->cancellable);
 
@@ -342,6 +525,8 @@ crm_window_finalize (GObject *object)
   CrmWindow *self = CRM_WINDOW (object);
 
   g_free (self->data_dir);
+  g_free (self->opening);
+  g_strfreev (self->profiles);
 
   G_OBJECT_CLASS (crm_window_parent_class)->finalize (object);
 }
@@ -369,6 +554,9 @@ crm_window_class_init (CrmWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CrmWindow, loading_status);
   gtk_widget_class_bind_template_child (widget_class, CrmWindow, welcome_page);
   gtk_widget_class_bind_template_child (widget_class, CrmWindow, view_stack);
+  gtk_widget_class_bind_template_child (widget_class, CrmWindow, switcher_title);
+  gtk_widget_class_bind_template_child (widget_class, CrmWindow, menu_button);
+  gtk_widget_class_bind_template_child (widget_class, CrmWindow, profiles_section);
   gtk_widget_class_bind_template_child (widget_class, CrmWindow, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, CrmWindow, sync_indicator);
   gtk_widget_class_bind_template_child (widget_class, CrmWindow, offline_revealer);
@@ -377,6 +565,7 @@ crm_window_class_init (CrmWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CrmWindow, quotes_view);
   gtk_widget_class_bind_template_child (widget_class, CrmWindow, forecast_view);
   gtk_widget_class_bind_template_callback (widget_class, profile_ready_cb);
+  gtk_widget_class_bind_template_callback (widget_class, welcome_cancelled_cb);
   gtk_widget_class_bind_template_callback (widget_class, record_activated_cb);
   gtk_widget_class_bind_template_callback (widget_class, visible_view_changed_cb);
 
@@ -384,6 +573,7 @@ crm_window_class_init (CrmWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.sync", NULL, sync_action_cb);
   gtk_widget_class_install_action (widget_class, "win.new-record", NULL, new_record_action_cb);
   gtk_widget_class_install_action (widget_class, "win.show-outbox", NULL, show_outbox_action_cb);
+  gtk_widget_class_install_action (widget_class, "win.add-profile", NULL, add_profile_action_cb);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_n, GDK_CONTROL_MASK, "win.new-record", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_k, GDK_CONTROL_MASK, "win.search", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F5, 0, "win.sync", NULL);
@@ -409,6 +599,15 @@ crm_window_init (CrmWindow *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.sync", FALSE);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.new-record", FALSE);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.show-outbox", FALSE);
+
+  /* A radio item per profile in the main menu: the state is the open one */
+  self->switch_profile_action = g_simple_action_new_stateful ("switch-profile", G_VARIANT_TYPE_STRING,
+                                                              g_variant_new_string (""));
+  g_signal_connect_object (self->switch_profile_action, "change-state",
+                           G_CALLBACK (switch_profile_change_state_cb), self, 0);
+  g_action_map_add_action (G_ACTION_MAP (self), G_ACTION (self->switch_profile_action));
+  g_signal_connect_object (gtk_menu_button_get_popover (self->menu_button), "show",
+                           G_CALLBACK (update_profiles_menu), self, G_CONNECT_SWAPPED);
 }
 
 /* Public API **********************************************************/
@@ -426,7 +625,6 @@ crm_window_open (CrmWindow  *self,
 {
   g_auto(GStrv) profiles = NULL;
   g_autofree char *last = NULL;
-  g_autofree char *title = NULL;
 
   g_return_if_fail (CRM_IS_WINDOW (self));
 
@@ -447,11 +645,7 @@ crm_window_open (CrmWindow  *self,
       show_welcome (self, NULL);
       return;
     }
-
-  title = g_strdup_printf (_("Opening “%s”…"), profile);
-  adw_status_page_set_title (self->loading_status, title);
-  gtk_stack_set_visible_child_name (self->pages, "loading");
-  crm_context_open_async (data_dir, profile, self->cancellable, context_opened_cb, g_object_ref (self));
+  open_profile (self, profile);
 }
 
 const char *
