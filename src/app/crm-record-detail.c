@@ -304,14 +304,21 @@ add_linked (CrmRecordDetail *self,
             const char      *field)
 {
   CrmStore *store = crm_context_get_store (self->context);
-  g_autoptr(GPtrArray) all = crm_store_list (store, entity, NULL, 0, 0, NULL);
-  g_autoptr(GPtrArray) hits = g_ptr_array_new ();
+  g_autoptr(CrmQuery) query = crm_query_new (entity);
+  g_auto(GStrv) deleting = crm_context_dup_deleting_ids (self->context, entity);
+  g_autoptr(GPtrArray) hits = NULL;
+  g_autoptr(GError) error = NULL;
   gboolean symbols = crm_context_get_use_symbols (self->context);
   AdwPreferencesGroup *group;
 
-  for (guint i = 0; all && i < all->len; i++)
-    if (g_strcmp0 (crm_record_get_string (g_ptr_array_index (all, i), field), self->id) == 0)
-      g_ptr_array_add (hits, g_ptr_array_index (all, i));
+  /* Only this record's, from the index on @field, not every record */
+  crm_query_add_equal (query, field, self->id);
+  crm_query_add_not_ids (query, (const char * const *) deleting);
+  if (!(hits = crm_store_query (store, query, 0, 0, &error)))
+    {
+      g_warning ("Reading the %s of %s: %s", entity, self->id, error->message);
+      return;
+    }
   if (hits->len == 0)
     return;
   if (g_str_equal (entity, "activities"))

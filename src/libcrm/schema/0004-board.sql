@@ -10,3 +10,6 @@ CREATE INDEX opportunities_board ON opportunities
   WHERE deleted = 0;
 -- Its first column does what this did
 DROP INDEX opportunities_stage;
+
+-- A contact's page lists the deals naming it
+CREATE INDEX opportunities_contact ON opportunities (contact_id);
