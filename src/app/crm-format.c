@@ -10,6 +10,9 @@
 #include <glib/gi18n.h>
 #include <stdio.h>
 #include <string.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include "crm-format.h"
 #include "crm-money.h"
@@ -283,3 +286,19 @@ crm_reload_when_shown (GtkWidget  *widget,
   g_object_set_data (G_OBJECT (widget), "crm-reload-pending", reload);
 }
 
+/**
+ * crm_release_worker_memory:
+ *
+ * Gives the system back what a worker thread's read freed. glibc keeps
+ * the memory a thread freed in that thread's own arena for its next
+ * allocation; after a load of 100k deals that is some 25 MB the window
+ * holds for nothing until the next load. Call it on the main loop when a
+ * worker's results are in.
+ */
+void
+crm_release_worker_memory (void)
+{
+#ifdef __GLIBC__
+  malloc_trim (0);
+#endif
+}

@@ -33,6 +33,7 @@ void        crm_fix_mnemonic_names  (GtkWidget  *root);
 
 /* Runs @reload (@widget) now if @widget is on screen, else the next time it
  * shows: a view hidden behind another need not reload for every sync */
+void        crm_release_worker_memory (void);
 void        crm_reload_when_shown   (GtkWidget  *widget,
                                      void      (*reload) (gpointer widget));
 

@@ -1122,6 +1122,7 @@ load_done_cb (GObject      *object,
         g_list_store_remove_all (self->list_deals);
     }
   g_clear_pointer (&sums, sums_free);
+  crm_release_worker_memory ();
 
   if (self->load_again)
     {
@@ -1506,6 +1507,12 @@ crm_pipeline_view_set_context (CrmPipelineView *self,
 {
   g_return_if_fail (CRM_IS_PIPELINE_VIEW (self));
 
+  /* The same profile again: read it again, as a change would */
+  if (context && context == self->context)
+    {
+      reload (self);
+      return;
+    }
   if (self->context)
     g_signal_handlers_disconnect_by_data (self->context, self);
   g_set_object (&self->context, context);

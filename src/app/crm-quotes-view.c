@@ -354,6 +354,7 @@ load_done_cb (GObject      *object,
       apply_filters (self);
     }
   g_clear_pointer (&loaded, loaded_free);
+  crm_release_worker_memory ();
 
   if (self->load_again)
     {
