@@ -65,7 +65,9 @@ struct _CrmPipelineView
   GtkToggleButton *list_toggle;
   GtkColumnView *list_view;
 
-  GListStore *list_deals;     /* CrmRecord: the deals the filters leave, for the list */
+  CrmRecordList *list_deals;  /* the deals the filters leave, in the list's order */
+  char       *list_order;     /* the field the list sorts by first; NULL: the board's order */
+  gboolean    list_descending;
   GPtrArray  *owner_choices;  /* what each owner_filter item stands for: "mine", "team", "all" or a user id */
   GHashTable *stage_names;    /* id → name */
   GHashTable *last_activity;  /* deal id → YYYY-MM-DD of its latest activity, "" for none */
@@ -680,34 +682,6 @@ add_column (CrmPipelineView *self,
   return column;
 }
 
-/* Puts @records in @store, unless it holds them already (the same ids
- * at the same versions, in the same order): a list view rebuilds every
- * row on a splice, which a sync that changed nothing here should not cost */
-static void
-replace_records (GListStore *store,
-                 GPtrArray  *records)
-{
-  guint n = g_list_model_get_n_items (G_LIST_MODEL (store));
-  gboolean same = n == records->len;
-
-  for (guint i = 0; same && i < n; i++)
-    {
-      g_autoptr(CrmRecord) shown = g_list_model_get_item (G_LIST_MODEL (store), i);
-      CrmRecord *record = g_ptr_array_index (records, i);
-
-      same = g_strcmp0 (crm_record_get_id (shown), crm_record_get_id (record)) == 0 &&
-             crm_record_get_version (shown) == crm_record_get_version (record) &&
-             g_strcmp0 (crm_record_get_updated_at (shown), crm_record_get_updated_at (record)) == 0;
-    }
-  /* Emptied, then filled: a GTK 4.8 list view given one change that
-   * removes rows and adds others reads every added item */
-  if (!same)
-    {
-      g_list_store_remove_all (store);
-      g_list_store_splice (store, 0, 0, records->pdata, records->len);
-    }
-}
-
 static gboolean
 same_stages (CrmPipelineView *self,
              GPtrArray       *stages)
@@ -773,6 +747,8 @@ typedef struct
   GPtrArray *shown_stamps;   /* char *, NULL where a column shows nothing yet */
   CrmRates  *rates;
   gboolean   want_list;
+  char      *list_order;
+  gboolean   list_descending;
 } Load;
 
 /* The columns that changed, handed over as soon as they are read */
@@ -798,7 +774,8 @@ typedef struct
   GHashTable *stage_index; /* stage id → index + 1 */
   CrmRates  *rates;
   GPtrArray *probabilities;
-  GPtrArray *list;
+  GPtrArray *list_ids;    /* char *: in list mode, every deal the filters leave, in order */
+  GPtrArray *list_first;  /* CrmRecord: the first page of them */
 } Sums;
 
 static void
@@ -818,6 +795,7 @@ load_free (Load *load)
   g_ptr_array_unref (load->probabilities);
   g_ptr_array_unref (load->shown_stamps);
   crm_rates_free (load->rates);
+  g_free (load->list_order);
   g_free (load);
 }
 
@@ -842,7 +820,8 @@ sums_free (Sums *sums)
   g_array_unref (sums->weighted);
   g_array_unref (sums->unconverted);
   g_hash_table_unref (sums->stage_index);
-  g_clear_pointer (&sums->list, g_ptr_array_unref);
+  g_clear_pointer (&sums->list_ids, g_ptr_array_unref);
+  g_clear_pointer (&sums->list_first, g_ptr_array_unref);
   g_free (sums);
 }
 
@@ -994,6 +973,31 @@ read_card_details (CrmStore *reader,
 }
 
 static void
+add_id_cb (const char * const *values,
+           gpointer            ids)
+{
+  g_ptr_array_add (ids, g_strdup (values[0]));
+}
+
+/* Worker: the list's deals in its order, as ids, and its first page */
+static gboolean
+read_list (Load     *load,
+           Sums     *sums,
+           GError  **error)
+{
+  static const char * const id_field[] = { "id", NULL };
+  g_autoptr(CrmQuery) query = crm_query_copy (load->filters);
+
+  crm_query_set_order (query, load->list_order, load->list_descending);
+  sums->list_ids = g_ptr_array_new_with_free_func (g_free);
+  if (!crm_store_query_foreach (load->reader, query, id_field, add_id_cb, sums->list_ids, error))
+    return FALSE;
+  sums->list_first = crm_store_get_many (load->reader, "opportunities", (const char * const *) sums->list_ids->pdata,
+                                         MIN (sums->list_ids->len, crm_record_list_get_page_size ()), error);
+  return sums->list_first != NULL;
+}
+
+static void
 load_thread (GTask        *task,
              gpointer      source,
              gpointer      task_data,
@@ -1071,7 +1075,7 @@ load_thread (GTask        *task,
   for (guint i = 0; i < n; i++)
     g_hash_table_insert (sums->stage_index, g_ptr_array_index (load->stage_ids, i), GUINT_TO_POINTER (i + 1));
   if (!crm_store_query_foreach (load->reader, load->filters, sum_fields, sum_deal_cb, sums, &error) ||
-      (load->want_list && !(sums->list = crm_store_query (load->reader, load->filters, 0, 0, &error))))
+      (load->want_list && !read_list (load, sums, &error)))
     {
       crm_store_end_read (load->reader);
       sums_free (sums);
@@ -1113,13 +1117,14 @@ load_done_cb (GObject      *object,
           update_summary (self, column, sums->base);
         }
       /* The list is only kept up to date while it shows; showing it reloads */
-      if (sums->list)
+      if (sums->list_ids)
         {
-          replace_records (self->list_deals, sums->list);
-          gtk_stack_set_visible_child_name (self->stack, sums->list->len ? "list" : "no-match");
+          crm_record_list_set_ids (self->list_deals, crm_context_get_store (self->context), "opportunities",
+                                   sums->list_ids, sums->list_first);
+          gtk_stack_set_visible_child_name (self->stack, sums->list_ids->len ? "list" : "no-match");
         }
       else
-        g_list_store_remove_all (self->list_deals);
+        crm_record_list_set_query (self->list_deals, NULL, NULL, NULL);
     }
   g_clear_pointer (&sums, sums_free);
   crm_release_worker_memory ();
@@ -1241,6 +1246,8 @@ reload (CrmPipelineView *self)
   load->shown_stamps = g_ptr_array_new_with_free_func (g_free);
   load->rates = crm_rates_new (store);
   load->want_list = gtk_toggle_button_get_active (self->list_toggle);
+  load->list_order = g_strdup (self->list_order);
+  load->list_descending = self->list_descending;
   for (guint i = 0; i < stages->len; i++)
     {
       CrmRecord *stage = g_ptr_array_index (stages, i);
@@ -1331,42 +1338,57 @@ list_bind_cb (GtkSignalListItemFactory *factory,
   gtk_label_set_text (GTK_LABEL (gtk_list_item_get_child (item)), text ? text : "");
 }
 
-static gint64
-amount_value (CrmRecord *deal)
-{
-  const char *text = crm_record_get_string (deal, "amount");
-  gint64 value = 0;
-
-  if (text == NULL || !crm_decimal_parse (text, 4, &value, NULL))
-    return G_MININT64;
-  return value;
-}
-
+/* The list's columns sort in the database. GTK 4.8 cannot say which
+ * column the user sorted by, so each column's sorter answers "larger"
+ * and says who it is when the view's sorter is asked to compare two
+ * placeholders: the first column asked is the primary one, and an
+ * inverted answer means descending. */
 static int
-list_compare (gconstpointer a,
-              gconstpointer b,
-              gpointer      user_data)
+list_probe_compare (gconstpointer a,
+                    gconstpointer b,
+                    gpointer      user_data)
 {
   GtkSorter *sorter = user_data;
-  CrmPipelineView *self = g_object_get_data (G_OBJECT (sorter), "view");
-  guint column = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (sorter), "column"));
-  g_autofree char *x = NULL;
-  g_autofree char *y = NULL;
+  guint *asked = g_object_get_data (G_OBJECT (sorter), "asked");
 
-  if (column == LIST_AMOUNT)
+  if (asked && *asked == G_MAXUINT)
+    *asked = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (sorter), "column"));
+  return GTK_ORDERING_LARGER;
+}
+
+static void
+list_sort_changed_cb (GtkSorter       *view_sorter,
+                      GtkSorterChange  change,
+                      CrmPipelineView *self)
+{
+  static const char * const fields[N_LIST_COLUMNS] = {
+    "name", "account_id", "stage_id", "amount", "expected_close_date", "owner_id",
+  };
+  g_autoptr(GObject) first = g_object_new (G_TYPE_OBJECT, NULL);
+  g_autoptr(GObject) second = g_object_new (G_TYPE_OBJECT, NULL);
+  GListModel *columns = gtk_column_view_get_columns (self->list_view);
+  guint asked = G_MAXUINT;
+  GtkOrdering ordering;
+
+  for (guint i = 0; i < g_list_model_get_n_items (columns); i++)
     {
-      gint64 p = amount_value ((CrmRecord *) a), q = amount_value ((CrmRecord *) b);
+      g_autoptr(GtkColumnViewColumn) column = g_list_model_get_item (columns, i);
 
-      return (p > q) - (p < q);
+      g_object_set_data (G_OBJECT (gtk_column_view_column_get_sorter (column)), "asked", &asked);
     }
-  if (column == LIST_CLOSE)
-    return g_strcmp0 (crm_record_get_string ((CrmRecord *) a, "expected_close_date"),
-                      crm_record_get_string ((CrmRecord *) b, "expected_close_date"));
-  x = list_text (self, (CrmRecord *) a, column);
-  y = list_text (self, (CrmRecord *) b, column);
-  if (x == NULL || y == NULL)
-    return (x != NULL) - (y != NULL);
-  return g_utf8_collate (x, y);
+  ordering = gtk_sorter_compare (view_sorter, first, second);
+  for (guint i = 0; i < g_list_model_get_n_items (columns); i++)
+    {
+      g_autoptr(GtkColumnViewColumn) column = g_list_model_get_item (columns, i);
+
+      g_object_set_data (G_OBJECT (gtk_column_view_column_get_sorter (column)), "asked", NULL);
+    }
+
+  g_free (self->list_order);
+  self->list_order = asked < N_LIST_COLUMNS ? g_strdup (fields[asked]) : NULL;
+  self->list_descending = ordering == GTK_ORDERING_SMALLER;
+  if (gtk_toggle_button_get_active (self->list_toggle))
+    reload (self);
 }
 
 static void
@@ -1386,7 +1408,6 @@ build_list (CrmPipelineView *self)
   static const char * const titles[N_LIST_COLUMNS] = {
     N_("Deal"), N_("Account"), N_("Stage"), N_("Amount"), N_("Close Date"), N_("Owner"),
   };
-  GtkSortListModel *sorted;
 
   for (guint i = 0; i < N_LIST_COLUMNS; i++)
     {
@@ -1398,9 +1419,8 @@ build_list (CrmPipelineView *self)
       g_signal_connect (factory, "setup", G_CALLBACK (list_setup_cb), self);
       g_signal_connect (factory, "bind", G_CALLBACK (list_bind_cb), self);
       sorter = gtk_custom_sorter_new (NULL, NULL, NULL);
-      g_object_set_data (G_OBJECT (sorter), "view", self);
       g_object_set_data (G_OBJECT (sorter), "column", GUINT_TO_POINTER (i));
-      gtk_custom_sorter_set_sort_func (sorter, list_compare, sorter, NULL);
+      gtk_custom_sorter_set_sort_func (sorter, list_probe_compare, sorter, NULL);
       column = gtk_column_view_column_new (_(titles[i]), factory);
       gtk_column_view_column_set_sorter (column, GTK_SORTER (sorter));
       gtk_column_view_column_set_resizable (column, TRUE);
@@ -1409,9 +1429,10 @@ build_list (CrmPipelineView *self)
       g_object_unref (sorter);
       g_object_unref (column);
     }
-  sorted = gtk_sort_list_model_new (g_object_ref (G_LIST_MODEL (self->list_deals)),
-                                    g_object_ref (gtk_column_view_get_sorter (self->list_view)));
-  gtk_column_view_set_model (self->list_view, GTK_SELECTION_MODEL (gtk_single_selection_new (G_LIST_MODEL (sorted))));
+  /* Sorted by the worker, not by a sort model that would read every deal */
+  gtk_column_view_set_model (self->list_view,
+                             GTK_SELECTION_MODEL (gtk_single_selection_new (g_object_ref (G_LIST_MODEL (self->list_deals)))));
+  g_signal_connect (gtk_column_view_get_sorter (self->list_view), "changed", G_CALLBACK (list_sort_changed_cb), self);
   g_signal_connect (self->list_view, "activate", G_CALLBACK (list_activated_cb), self);
 }
 
@@ -1424,6 +1445,9 @@ crm_pipeline_view_dispose (GObject *object)
   CrmPipelineView *self = CRM_PIPELINE_VIEW (object);
 
   crm_pipeline_view_set_context (self, NULL);
+  /* Removing the list's columns changes its sorter */
+  if (self->list_view)
+    g_signal_handlers_disconnect_by_data (gtk_column_view_get_sorter (self->list_view), self);
   gtk_widget_dispose_template (GTK_WIDGET (self), CRM_TYPE_PIPELINE_VIEW);
   /* The template's top widget is not bound, so not unparented above */
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))))
@@ -1440,6 +1464,7 @@ crm_pipeline_view_dispose (GObject *object)
   g_clear_pointer (&self->account_names, g_hash_table_unref);
   g_clear_pointer (&self->owner_choices, g_ptr_array_unref);
   g_clear_object (&self->list_deals);
+  g_clear_pointer (&self->list_order, g_free);
 
   G_OBJECT_CLASS (crm_pipeline_view_parent_class)->dispose (object);
 }
@@ -1484,7 +1509,7 @@ crm_pipeline_view_init (CrmPipelineView *self)
   self->last_activity = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->account_names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->stale_before = g_strdup ("");
-  self->list_deals = g_list_store_new (CRM_TYPE_RECORD);
+  self->list_deals = crm_record_list_new ();
   build_list (self);
   g_signal_connect_swapped (self->owner_filter, "notify::selected", G_CALLBACK (filters_changed_cb), self);
   g_signal_connect_swapped (self->period_filter, "notify::selected", G_CALLBACK (filters_changed_cb), self);
@@ -1529,7 +1554,7 @@ crm_pipeline_view_set_context (CrmPipelineView *self,
       crm_record_list_set_query (column->deals, NULL, NULL, NULL);
     }
   if (self->list_deals)
-    g_list_store_remove_all (self->list_deals);
+    crm_record_list_set_query (self->list_deals, NULL, NULL, NULL);
   if (context)
     {
       g_signal_connect_swapped (context, "records-changed", G_CALLBACK (records_changed_cb), self);

@@ -35,6 +35,7 @@ struct _CrmRecordList
   guint       n_items;
   GHashTable *pages;    /* page number → GPtrArray of CrmRecord */
   GHashTable *previous; /* id → CrmRecord the list held before its last update */
+  GPtrArray  *ids;      /* char *: the records in order, when given by id */
   guint       max_read; /* the furthest position read since (+1), not counting our own signal */
   gboolean    changing; /* emitting items-changed */
 };
@@ -100,7 +101,13 @@ crm_record_list_get_item (GListModel *model,
     {
       g_autoptr(GError) error = NULL;
 
-      page = crm_store_query (self->store, self->query, PAGE_SIZE, page_number * PAGE_SIZE, &error);
+      /* A deleted record is left out: a reload is on its way */
+      if (self->ids)
+        page = crm_store_get_many (self->store, crm_query_get_entity (self->query),
+                                   (const char * const *) self->ids->pdata + page_number * PAGE_SIZE,
+                                   MIN (PAGE_SIZE, self->ids->len - page_number * PAGE_SIZE), &error);
+      else
+        page = crm_store_query (self->store, self->query, PAGE_SIZE, page_number * PAGE_SIZE, &error);
       if (page == NULL)
         {
           g_warning ("Reading %s: %s", crm_query_get_entity (self->query), error->message);
@@ -137,6 +144,7 @@ crm_record_list_finalize (GObject *object)
   g_clear_pointer (&self->query, crm_query_unref);
   g_clear_pointer (&self->pages, g_hash_table_unref);
   g_clear_pointer (&self->previous, g_hash_table_unref);
+  g_clear_pointer (&self->ids, g_ptr_array_unref);
 
   G_OBJECT_CLASS (crm_record_list_parent_class)->finalize (object);
 }
@@ -173,6 +181,7 @@ reset (CrmRecordList *self,
 
   g_set_object (&self->store, store);
   g_clear_pointer (&self->previous, g_hash_table_unref);
+  g_clear_pointer (&self->ids, g_ptr_array_unref);
   self->max_read = 0;
   if (query)
     crm_query_ref (query);
@@ -203,24 +212,25 @@ crm_record_list_set_query (CrmRecordList  *self,
   return TRUE;
 }
 
-void
-crm_record_list_set_results (CrmRecordList *self,
-                             CrmStore      *store,
-                             CrmQuery      *query,
-                             guint          n_items,
-                             GPtrArray     *first_page)
+static void
+install (CrmRecordList *self,
+         CrmStore      *store,
+         CrmQuery      *query,
+         GPtrArray     *ids,
+         guint          n_items,
+         GPtrArray     *first_page)
 {
   GHashTableIter iter;
   gpointer value;
   guint old = self->n_items, removed, added;
 
-  g_return_if_fail (CRM_IS_RECORD_LIST (self));
-
-  if (store == NULL || query == NULL || first_page == NULL || old == 0 || store != self->store)
+  if (store == NULL || query == NULL || first_page == NULL || old == 0 || store != self->store ||
+      (ids == NULL) != (self->ids == NULL))
     {
       reset (self, store, query);
       if (store == NULL || query == NULL)
         return;
+      self->ids = ids ? g_ptr_array_ref (ids) : NULL;
       if (first_page)
         g_hash_table_insert (self->pages, GUINT_TO_POINTER (0), g_ptr_array_ref (first_page));
       self->n_items = n_items;
@@ -250,6 +260,10 @@ crm_record_list_set_results (CrmRecordList *self,
       g_clear_pointer (&self->query, crm_query_unref);
       self->query = query;
     }
+  if (ids)
+    g_ptr_array_ref (ids);
+  g_clear_pointer (&self->ids, g_ptr_array_unref);
+  self->ids = ids;
 
   /* Only the rows read since the last update can be on screen: the change
    * covers them (a list view reads every item a change adds, so not the
@@ -267,6 +281,42 @@ crm_record_list_set_results (CrmRecordList *self,
   self->changing = TRUE;
   g_list_model_items_changed (G_LIST_MODEL (self), 0, removed, added);
   self->changing = FALSE;
+}
+
+void
+crm_record_list_set_results (CrmRecordList *self,
+                             CrmStore      *store,
+                             CrmQuery      *query,
+                             guint          n_items,
+                             GPtrArray     *first_page)
+{
+  g_return_if_fail (CRM_IS_RECORD_LIST (self));
+
+  install (self, store, query, NULL, n_items, first_page);
+}
+
+/**
+ * crm_record_list_set_ids:
+ * @ids: (element-type utf8): the records to list, in order (a sort the
+ *   database worked out once, say); the list keeps a reference
+ * @first_page: the records of the first page's ids, in order
+ *
+ * Lists @entity's records by id: pages are read by their ids.
+ */
+void
+crm_record_list_set_ids (CrmRecordList *self,
+                         CrmStore      *store,
+                         const char    *entity,
+                         GPtrArray     *ids,
+                         GPtrArray     *first_page)
+{
+  g_autoptr(CrmQuery) query = NULL;
+
+  g_return_if_fail (CRM_IS_RECORD_LIST (self));
+  g_return_if_fail (entity != NULL && ids != NULL);
+
+  query = crm_query_new (entity);
+  install (self, store, query, ids, ids->len, first_page);
 }
 
 /* How many records crm_record_list_set_results() expects in a page */

@@ -31,6 +31,11 @@ void           crm_record_list_set_results (CrmRecordList  *self,
                                             CrmQuery       *query,
                                             guint           n_items,
                                             GPtrArray      *first_page);
+void           crm_record_list_set_ids     (CrmRecordList  *self,
+                                            CrmStore       *store,
+                                            const char     *entity,
+                                            GPtrArray      *ids,
+                                            GPtrArray      *first_page);
 guint          crm_record_list_get_page_size (void);
 
 G_END_DECLS

@@ -14,6 +14,10 @@
  * SQL of a query does not depend on how many values it names and the
  * store's statement cache keeps one statement per shape.
  *
+ * Records come in the entity's order, or sorted by one field first
+ * (crm_query_set_order()): a reference sorts by the title of the record
+ * it names, money by its value whatever the currency's decimals.
+ *
  * A query is immutable once shared: build it, then hand references out
  * (to another thread too).
  *
@@ -26,9 +30,11 @@
 
 #include <glib/gi18n-lib.h>
 #include <json-glib/json-glib.h>
+#include <math.h>
 #include <string.h>
 
 #include "crm-entity.h"
+#include "crm-money.h"
 #include "crm-query.h"
 #include "crm-store-private.h"
 
@@ -56,6 +62,8 @@ struct _CrmQuery
   GPtrArray       *conds;     /* Cond */
   char            *search;
   char            *also_via;
+  char            *order;       /* a field to sort by first, or NULL */
+  gboolean         descending;
 };
 
 G_DEFINE_BOXED_TYPE (CrmQuery, crm_query, crm_query_ref, crm_query_unref)
@@ -138,6 +146,8 @@ crm_query_copy (const CrmQuery *self)
     g_ptr_array_add (copy->conds, cond_copy (g_ptr_array_index (self->conds, i)));
   copy->search = g_strdup (self->search);
   copy->also_via = g_strdup (self->also_via);
+  copy->order = g_strdup (self->order);
+  copy->descending = self->descending;
   return copy;
 }
 
@@ -161,6 +171,7 @@ crm_query_unref (CrmQuery *self)
   g_ptr_array_unref (self->conds);
   g_free (self->search);
   g_free (self->also_via);
+  g_free (self->order);
   g_free (self);
 }
 
@@ -264,6 +275,23 @@ crm_query_has_search (const CrmQuery *self)
 {
   g_return_val_if_fail (self != NULL, FALSE);
   return self->search != NULL;
+}
+
+/**
+ * crm_query_set_order:
+ * @field: (nullable): the field to sort by before the entity's own order,
+ *   or owner_id; %NULL for the entity's order alone
+ */
+void
+crm_query_set_order (CrmQuery   *self,
+                     const char *field,
+                     gboolean    descending)
+{
+  g_return_if_fail (self != NULL);
+
+  g_free (self->order);
+  self->order = g_strdup (field);
+  self->descending = descending;
 }
 
 /* SQL *****************************************************************/
@@ -449,4 +477,70 @@ _crm_query_append_where (const CrmQuery   *self,
   if (self->search)
     return append_search (self, entity, sql, binds, error);
   return TRUE;
+}
+
+/* A money column as a number comparable across currencies: the minor
+ * units scaled to two decimals */
+static char *
+money_order (const CrmEntity *entity,
+             const CrmField  *field)
+{
+  g_autoptr(GString) expr = g_string_new (NULL);
+  g_auto(GStrv) codes = crm_currency_dup_codes ();
+
+  g_string_append_printf (expr, "%s.%s * CASE %s.%s", entity->name, field->name, entity->name, field->related);
+  for (guint i = 0; codes[i]; i++)
+    {
+      int digits = crm_currency_minor_digits (codes[i]);
+
+      if (digits >= 0 && digits != 2)
+        g_string_append_printf (expr, " WHEN '%s' THEN %g", codes[i], pow (10, 2 - digits));
+    }
+  g_string_append (expr, " ELSE 1 END");
+  return g_string_free (g_steal_pointer (&expr), FALSE);
+}
+
+/*
+ * _crm_query_dup_order_by:
+ *
+ * Returns: the ORDER BY terms for @self, its sort field (checked against
+ *   @entity) then the entity's order, or %NULL with @error set
+ */
+char *
+_crm_query_dup_order_by (const CrmQuery   *self,
+                         const CrmEntity  *entity,
+                         GError          **error)
+{
+  g_autofree char *expr = NULL;
+  const CrmField *field = NULL;
+  const CrmEntity *target = NULL;
+
+  if (self->order == NULL)
+    return g_strdup (entity->order_by);
+  if (g_str_equal (self->order, "owner_id"))
+    target = crm_entity_lookup ("users");
+  else if (!g_strv_contains (text_system_fields, self->order))
+    {
+      if (!(field = crm_entity_get_field_checked (entity, self->order, error)))
+        return NULL;
+      if (crm_field_stores_json (field))
+        {
+          g_set_error (error, CRM_ENTITY_ERROR, CRM_ENTITY_ERROR_INVALID_VALUE,
+                       _("Field “%s” of %s holds %s, which cannot be sorted"),
+                       field->name, entity->name, crm_field_type_to_string (field->type));
+          return NULL;
+        }
+      if (field->type == CRM_FIELD_REF)
+        target = crm_entity_lookup (field->related);
+    }
+  if (target)
+    expr = g_strdup_printf ("(SELECT %s FROM %s WHERE %s.id = %s.%s)", target->title_field, target->name,
+                            target->name, entity->name, self->order);
+  else if (field && field->type == CRM_FIELD_MONEY)
+    expr = money_order (entity, field);
+  else
+    expr = g_strdup_printf ("%s.%s", entity->name, self->order);
+  /* Then the entity's order, and the row, so pages never disagree */
+  return g_strdup_printf ("%s %s, %s, %s.rid", expr, self->descending ? "DESC" : "ASC", entity->order_by,
+                          entity->name);
 }

@@ -40,12 +40,18 @@ void        crm_query_set_search    (CrmQuery            *self,
                                      const char          *text,
                                      const char          *also_via);
 gboolean    crm_query_has_search    (const CrmQuery      *self);
+void        crm_query_set_order     (CrmQuery            *self,
+                                     const char          *field,
+                                     gboolean             descending);
 
 /* For crm-store.c */
 gboolean   _crm_query_append_where  (const CrmQuery      *self,
                                      const CrmEntity     *entity,
                                      GString             *sql,
                                      GPtrArray           *binds,
+                                     GError             **error);
+char      *_crm_query_dup_order_by  (const CrmQuery      *self,
+                                     const CrmEntity     *entity,
                                      GError             **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CrmQuery, crm_query_unref)

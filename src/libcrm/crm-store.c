@@ -1637,6 +1637,7 @@ crm_store_query (CrmStore        *self,
 {
   g_autoptr(StmtUse) stmt = NULL;
   g_autofree char *tail = NULL;
+  g_autofree char *order = NULL;
   const CrmEntity *entity;
   guint n;
 
@@ -1645,7 +1646,9 @@ crm_store_query (CrmStore        *self,
 
   if (!(entity = crm_entity_lookup_checked (crm_query_get_entity (query), error)))
     return NULL;
-  tail = g_strdup_printf ("ORDER BY %s LIMIT ? OFFSET ?", entity->order_by);
+  if (!(order = _crm_query_dup_order_by (query, entity, error)))
+    return NULL;
+  tail = g_strdup_printf ("ORDER BY %s LIMIT ? OFFSET ?", order);
   if (!(stmt = prepare_query (self, query, entity, entity_sql (self, entity)->select_sql, tail, &n, error)))
     return NULL;
   sqlite3_bind_int64 (stmt, (int) n + 1, limit ? (gint64) limit : -1);
@@ -1679,6 +1682,52 @@ step_aggregate (CrmStore        *self,
       return NULL;
     }
   return stmt;
+}
+
+/**
+ * crm_store_get_many:
+ * @ids: (array length=n_ids): record ids
+ *
+ * Returns: (transfer container) (element-type CrmRecord): the live
+ *   records of @entity_name with those ids, in the order of @ids; an id
+ *   with no live record is left out
+ */
+GPtrArray *
+crm_store_get_many (CrmStore            *self,
+                    const char          *entity_name,
+                    const char * const  *ids,
+                    guint                n_ids,
+                    GError             **error)
+{
+  g_autoptr(CrmQuery) query = NULL;
+  g_autoptr(GPtrArray) wanted = g_ptr_array_new ();
+  g_autoptr(GPtrArray) found = NULL;
+  g_autoptr(GHashTable) by_id = g_hash_table_new (g_str_hash, g_str_equal);
+  GPtrArray *records;
+
+  g_return_val_if_fail (CRM_IS_STORE (self), NULL);
+
+  if (!crm_entity_lookup_checked (entity_name, error))
+    return NULL;
+  query = crm_query_new (entity_name);
+  for (guint i = 0; i < n_ids; i++)
+    g_ptr_array_add (wanted, (gpointer) ids[i]);
+  g_ptr_array_add (wanted, NULL);
+  crm_query_add_one_of (query, "id", (const char * const *) wanted->pdata);
+  if (!(found = crm_store_query (self, query, 0, 0, error)))
+    return NULL;
+  for (guint i = 0; i < found->len; i++)
+    g_hash_table_insert (by_id, (gpointer) crm_record_get_id (g_ptr_array_index (found, i)),
+                         g_ptr_array_index (found, i));
+  records = g_ptr_array_new_full (n_ids, g_object_unref);
+  for (guint i = 0; i < n_ids; i++)
+    {
+      CrmRecord *record = g_hash_table_lookup (by_id, ids[i]);
+
+      if (record)
+        g_ptr_array_add (records, g_object_ref (record));
+    }
+  return records;
 }
 
 /**
@@ -1792,8 +1841,8 @@ value_text (JsonNode *value)
  * @func: called with each matching record's values, as text in the form
  *   crm_record_get_string() gives (%NULL for none), in @fields' order
  *
- * Reads a few fields of every record @query matches, without making a
- * record of each: for sums and counts over many records.
+ * Reads a few fields of every record @query matches, in its order,
+ * without making a record of each: for sums and counts over many records.
  */
 gboolean
 crm_store_query_foreach (CrmStore            *self,
@@ -1809,6 +1858,8 @@ crm_store_query_foreach (CrmStore            *self,
   g_autoptr(GPtrArray) columns = g_ptr_array_new ();  /* const CrmField *, NULL for a system column */
   g_autoptr(GArray) currency_columns = g_array_new (FALSE, FALSE, sizeof (int));
   g_autoptr(GPtrArray) values = NULL;
+  g_autofree char *order = NULL;
+  g_autofree char *tail = NULL;
   const CrmEntity *entity;
   guint n_fields, n;
   int rc;
@@ -1844,7 +1895,10 @@ crm_store_query_foreach (CrmStore            *self,
       g_array_append_val (currency_columns, column);
     }
   g_string_append_printf (select, " FROM %s", entity->name);
-  if (!(stmt = prepare_query (self, query, entity, select->str, "", &n, error)))
+  if (!(order = _crm_query_dup_order_by (query, entity, error)))
+    return FALSE;
+  tail = g_strdup_printf ("ORDER BY %s", order);
+  if (!(stmt = prepare_query (self, query, entity, select->str, tail, &n, error)))
     return FALSE;
 
   values = g_ptr_array_new_full (n_fields + 1, g_free);

@@ -105,6 +105,11 @@ GPtrArray  *crm_store_query              (CrmStore        *self,
                                           guint            limit,
                                           guint            offset,
                                           GError         **error);
+GPtrArray  *crm_store_get_many           (CrmStore        *self,
+                                          const char      *entity,
+                                          const char * const *ids,
+                                          guint            n_ids,
+                                          GError         **error);
 gint64      crm_store_query_count        (CrmStore        *self,
                                           const CrmQuery  *query,
                                           GError         **error);
