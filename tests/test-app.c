@@ -21,6 +21,7 @@
 #include "crm-quotes-view.h"
 #include "crm-record-detail.h"
 #include "crm-record-editor.h"
+#include "crm-record-picker.h"
 #include "crm-forecast-chart.h"
 #include "crm-forecast-view.h"
 #include "crm-outbox-window.h"
@@ -763,6 +764,90 @@ test_new_deal (Fixture       *f,
   ops = outbox_ops (store, crm_record_get_id (deal));
   g_assert_cmpstr (ops, ==, "create");
   assert_board_shows (pipeline, shown + 1);
+}
+
+static gboolean
+matches_shown (gpointer data)
+{
+  return gtk_widget_get_first_child (data) != NULL;
+}
+
+/* The account picker of a deal form finds an account by part of its
+ * name, as typed, among 20; the one picked is what the deal saves */
+static void
+test_record_picker (Fixture       *f,
+                    gconstpointer  data)
+{
+  CrmStore *store = open_seeded (f);
+  g_autoptr(GPtrArray) stages = crm_store_list (store, "stages", NULL, 0, 0, NULL);
+  g_autoptr(GPtrArray) accounts = crm_store_list (store, "accounts", NULL, 0, 0, NULL);
+  CrmRecord *account = g_ptr_array_index (accounts, accounts->len / 2);
+  g_autofree char *name = crm_record_dup_title (account);
+  /* "Globex Energ": the name but its last letter, a prefix of each word */
+  g_autofree char *typed = g_strndup (name, strlen (name) - 1);
+  g_autoptr(GPtrArray) deals = NULL;
+  CrmRecord *deal = NULL;
+  CrmRecordEditor *editor;
+  GtkWidget *picker, *popover, *search, *list, *match = NULL;
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "win.new-record", NULL));
+  editor = CRM_RECORD_EDITOR (find_toplevel (CRM_TYPE_RECORD_EDITOR));
+  g_assert_nonnull (editor);
+  picker = find_widget (GTK_WIDGET (editor), CRM_TYPE_RECORD_PICKER, "Account");
+  g_assert_nonnull (picker);
+  g_assert_null (crm_record_picker_get_record_id (CRM_RECORD_PICKER (picker)));
+  /* Stages are few: they keep their drop-down */
+  g_assert_nonnull (find_widget (GTK_WIDGET (editor), ADW_TYPE_COMBO_ROW, "Stage (required)"));
+
+  crm_record_editor_set_text (editor, "name", "Picked — Expansion");
+  crm_record_editor_set_text (editor, "stage_id", crm_record_get_id (g_ptr_array_index (stages, 0)));
+  crm_record_editor_set_text (editor, "currency", "EUR");
+
+  /* Activating the row opens the search under it; typing finds the
+   * account, clicking it picks it and closes the search */
+  gtk_widget_activate (picker);
+  popover = GTK_WIDGET (gtk_widget_get_ancestor (find_widget (picker, GTK_TYPE_SEARCH_ENTRY, NULL), GTK_TYPE_POPOVER));
+  g_assert_true (gtk_widget_get_visible (popover));
+  search = find_widget (popover, GTK_TYPE_SEARCH_ENTRY, NULL);
+  list = find_widget (popover, GTK_TYPE_LIST_BOX, NULL);
+  gtk_editable_set_text (GTK_EDITABLE (search), typed);
+  spin (300);
+  g_assert_true (wait_for (matches_shown, list, 5));
+  for (GtkWidget *row = gtk_widget_get_first_child (list); row && !match; row = gtk_widget_get_next_sibling (row))
+    if (find_widget (row, GTK_TYPE_LABEL, name))
+      match = row;
+  g_assert_nonnull (match);
+  gtk_widget_activate (match);
+  g_assert_false (gtk_widget_get_visible (popover));
+  g_assert_cmpstr (crm_record_picker_get_record_id (CRM_RECORD_PICKER (picker)), ==, crm_record_get_id (account));
+  g_assert_nonnull (find_widget (picker, GTK_TYPE_LABEL, name));
+
+  /* Cleared, then picked again from the keyboard: the match selected,
+   * Enter in the search */
+  g_assert_true (gtk_widget_activate_action (picker, "picker.clear", NULL));
+  g_assert_null (crm_record_picker_get_record_id (CRM_RECORD_PICKER (picker)));
+  g_assert_true (gtk_widget_activate_action (picker, "picker.popup", NULL));
+  gtk_editable_set_text (GTK_EDITABLE (search), typed);
+  spin (300);
+  g_assert_true (wait_for (matches_shown, list, 5));
+  match = NULL;
+  for (GtkWidget *row = gtk_widget_get_first_child (list); row && !match; row = gtk_widget_get_next_sibling (row))
+    if (find_widget (row, GTK_TYPE_LABEL, name))
+      match = row;
+  g_assert_nonnull (match);
+  gtk_list_box_select_row (GTK_LIST_BOX (list), GTK_LIST_BOX_ROW (match));
+  g_signal_emit_by_name (search, "activate");
+  g_assert_false (gtk_widget_get_visible (popover));
+  g_assert_cmpstr (crm_record_picker_get_record_id (CRM_RECORD_PICKER (picker)), ==, crm_record_get_id (account));
+
+  click (GTK_WIDGET (editor), "_Save");
+  g_assert_true (wait_for (editor_gone, NULL, 5));
+  deals = crm_store_list (store, "opportunities", NULL, 0, 0, NULL);
+  for (guint i = 0; i < deals->len && deal == NULL; i++)
+    if (g_strcmp0 (crm_record_get_string (g_ptr_array_index (deals, i), "name"), "Picked — Expansion") == 0)
+      deal = g_ptr_array_index (deals, i);
+  g_assert_nonnull (deal);
+  g_assert_cmpstr (crm_record_get_string (deal, "account_id"), ==, crm_record_get_id (account));
 }
 
 static gboolean
@@ -2027,6 +2112,7 @@ main (int    argc,
   ADD ("unreachable", test_unreachable);
   ADD ("try-demo", test_try_demo);
   ADD ("new-deal", test_new_deal);
+  ADD ("record-picker", test_record_picker);
   ADD ("edit-delete-undo", test_edit_delete_undo);
   ADD ("move-deal", test_move_deal);
   ADD ("log-call", test_log_call);

@@ -25,6 +25,7 @@
 #include "crm-quote-editor.h"
 #include "crm-quote-pdf.h"
 #include "crm-quote-record.h"
+#include "crm-record-picker.h"
 
 /* A line of the quote ******************************************************/
 
@@ -103,7 +104,7 @@ typedef struct
   const char     *name;    /* a quote field, or "discount" */
   const CrmField *field;   /* NULL for "discount" */
   GtkWidget      *row;
-  GPtrArray      *values;  /* a reference's choices: the ids, "" for none */
+  CrmRecordPicker *picker; /* a reference: the row itself */
 } HeaderRow;
 
 struct _CrmQuoteEditor
@@ -160,13 +161,6 @@ static const char * const saved_fields[] = {
 };
 
 static void refresh (CrmQuoteEditor *self);
-
-static void
-header_row_free (HeaderRow *row)
-{
-  g_clear_pointer (&row->values, g_ptr_array_unref);
-  g_free (row);
-}
 
 /* Helpers *************************************************************/
 
@@ -353,9 +347,10 @@ add_header_row (CrmQuoteEditor      *self,
   row->field = g_str_equal (name, "discount") ? NULL : crm_entity_get_field (entity, name);
   if (row->field && row->field->type == CRM_FIELD_REF)
     {
-      row->row = adw_combo_row_new ();
-      row->values = g_ptr_array_new_with_free_func (g_free);
-      g_signal_connect_swapped (row->row, "notify::selected", G_CALLBACK (header_changed_cb), row);
+      /* A deal, account or contact: one of many, found by typing */
+      row->row = crm_record_picker_new (self->context, row->field->related);
+      row->picker = CRM_RECORD_PICKER (row->row);
+      g_signal_connect_swapped (row->row, "changed", G_CALLBACK (header_changed_cb), row);
     }
   else
     {
@@ -369,34 +364,6 @@ add_header_row (CrmQuoteEditor      *self,
   adw_preferences_group_add (group, row->row);
   g_ptr_array_add (self->rows, row);
   return row;
-}
-
-/* A reference's choices: "None" and every record of its entity */
-static void
-fill_choices (CrmQuoteEditor *self,
-              HeaderRow      *row,
-              const char     *current)
-{
-  g_autoptr(GPtrArray) targets = crm_store_list (crm_context_get_store (self->context),
-                                                 row->field->related, NULL, 0, 0, NULL);
-  g_autoptr(GtkStringList) model = gtk_string_list_new (NULL);
-  guint selected = 0;
-
-  g_ptr_array_set_size (row->values, 0);
-  g_ptr_array_add (row->values, g_strdup (""));
-  gtk_string_list_append (model, _("None"));
-  for (guint i = 0; targets && i < targets->len; i++)
-    {
-      CrmRecord *target = g_ptr_array_index (targets, i);
-      g_autofree char *title = crm_record_dup_title (target);
-
-      if (g_strcmp0 (crm_record_get_id (target), current) == 0)
-        selected = row->values->len;
-      g_ptr_array_add (row->values, g_strdup (crm_record_get_id (target)));
-      gtk_string_list_append (model, title);
-    }
-  adw_combo_row_set_model (ADW_COMBO_ROW (row->row), G_LIST_MODEL (model));
-  adw_combo_row_set_selected (ADW_COMBO_ROW (row->row), selected);
 }
 
 static char *
@@ -416,9 +383,9 @@ fill_header_rows (CrmQuoteEditor *self)
     {
       HeaderRow *row = g_ptr_array_index (self->rows, i);
 
-      if (row->values)
+      if (row->picker)
         {
-          fill_choices (self, row, crm_record_get_string (self->draft, row->name));
+          crm_record_picker_set_record_id (row->picker, crm_record_get_string (self->draft, row->name));
           gtk_widget_set_sensitive (row->row, self->editable);
         }
       else
@@ -444,12 +411,9 @@ apply_header_row (CrmQuoteEditor  *self,
   g_autofree char *text = NULL;
   JsonNode *value;
 
-  if (row->values)
-    {
-      guint selected = adw_combo_row_get_selected (ADW_COMBO_ROW (row->row));
-
-      text = g_strdup (selected < row->values->len ? g_ptr_array_index (row->values, selected) : "");
-    }
+  if (row->picker)
+    text = g_strdup (crm_record_picker_get_record_id (row->picker) ? crm_record_picker_get_record_id (row->picker)
+                                                                   : "");
   else
     text = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (row->row))));
 
@@ -1632,7 +1596,7 @@ crm_quote_editor_init (CrmQuoteEditor *self)
 
   gtk_widget_init_template (GTK_WIDGET (self));
 
-  self->rows = g_ptr_array_new_with_free_func ((GDestroyNotify) header_row_free);
+  self->rows = g_ptr_array_new_with_free_func (g_free);
   self->lines = g_list_store_new (CRM_TYPE_QUOTE_LINE_ITEM);
   self->products = g_list_store_new (CRM_TYPE_RECORD);
 
@@ -1696,6 +1660,13 @@ crm_quote_editor_new (CrmContext *context,
 
   self = g_object_new (CRM_TYPE_QUOTE_EDITOR, "transient-for", parent, NULL);
   self->context = g_object_ref (context);
+  for (guint i = 0; i < self->rows->len; i++)
+    {
+      HeaderRow *row = g_ptr_array_index (self->rows, i);
+
+      if (row->picker)
+        crm_record_picker_set_context (row->picker, context);
+    }
   g_signal_connect_swapped (context, "records-changed", G_CALLBACK (records_changed_cb), self);
   if (id && !(record = crm_store_get (crm_context_get_store (context), "quotes", id, &error)))
     {
@@ -1755,12 +1726,8 @@ crm_quote_editor_set_text (CrmQuoteEditor *self,
 
       if (!g_str_equal (row->name, field))
         continue;
-      if (row->values)
-        {
-          for (guint j = 0; j < row->values->len; j++)
-            if (g_str_equal (g_ptr_array_index (row->values, j), text))
-              adw_combo_row_set_selected (ADW_COMBO_ROW (row->row), j);
-        }
+      if (row->picker)
+        crm_record_picker_set_record_id (row->picker, text);
       else
         gtk_editable_set_text (GTK_EDITABLE (row->row), text);
       return;

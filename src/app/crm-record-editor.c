@@ -2,7 +2,9 @@
  *
  * The form is built from the entity's fields, so every kind of record the
  * core knows gets one: a row per field, an entry for text, numbers, money
- * and dates, a drop-down for choices and references, a switch for yes/no.
+ * and dates, a drop-down for choices and for references to the few (a
+ * stage, an owner), a picker that searches as you type for references to
+ * the many (an account, a contact, a deal), a switch for yes/no.
  * What is typed is checked by the same code crm-cli uses, and saved
  * through the store: the change is on disk and in the outbox when the
  * form closes, so it works offline and syncs later. A value the core
@@ -20,6 +22,7 @@
 #include "crm-entity.h"
 #include "crm-format.h"
 #include "crm-record-editor.h"
+#include "crm-record-picker.h"
 #include "crm-store.h"
 
 typedef struct
@@ -27,7 +30,8 @@ typedef struct
   const CrmField *field;
   GtkWidget      *row;
   GtkWidget      *toggle;   /* BOOLEAN: the switch */
-  GPtrArray      *values;   /* ENUM and REF: what each drop-down item stands for; "" is none */
+  CrmRecordPicker *picker;  /* REF to a searchable entity: the row itself */
+  GPtrArray      *values;   /* ENUM and other REF: what each drop-down item stands for; "" is none */
 } Row;
 
 struct _CrmRecordEditor
@@ -186,7 +190,16 @@ add_row (CrmRecordEditor *self,
   Row *row = g_new0 (Row, 1);
 
   row->field = field;
-  if (field->type == CRM_FIELD_ENUM || field->type == CRM_FIELD_REF)
+  if (field->type == CRM_FIELD_REF && crm_entity_lookup (field->related)->searchable)
+    {
+      /* Too many to list: the picker reads only what matches the typing */
+      row->row = crm_record_picker_new (self->context, field->related);
+      row->picker = CRM_RECORD_PICKER (row->row);
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row->row), title);
+      crm_record_picker_set_allow_none (row->picker, !(field->flags & CRM_FIELD_FLAG_REQUIRED));
+      crm_record_picker_set_record_id (row->picker, text);
+    }
+  else if (field->type == CRM_FIELD_ENUM || field->type == CRM_FIELD_REF)
     {
       g_autoptr(GPtrArray) labels = g_ptr_array_new_with_free_func (g_free);
 
@@ -302,6 +315,12 @@ row_value (Row     *row,
 {
   g_autofree char *text = NULL;
 
+  if (row->picker)
+    {
+      const char *id = crm_record_picker_get_record_id (row->picker);
+
+      return crm_field_parse_text (row->field, id ? id : "", error);
+    }
   if (row->values)
     {
       guint selected = adw_combo_row_get_selected (ADW_COMBO_ROW (row->row));
@@ -476,7 +495,9 @@ crm_record_editor_set_text (CrmRecordEditor *self,
       g_critical ("%s has no field %s in its form", self->entity->name, field);
       return;
     }
-  if (row->values)
+  if (row->picker)
+    crm_record_picker_set_record_id (row->picker, text);
+  else if (row->values)
     {
       for (guint i = 0; i < row->values->len; i++)
         if (g_str_equal (g_ptr_array_index (row->values, i), text))
