@@ -21,6 +21,7 @@
 #include "crm-quotes-view.h"
 #include "crm-record-detail.h"
 #include "crm-record-editor.h"
+#include "crm-record-list.h"
 #include "crm-record-picker.h"
 #include "crm-forecast-chart.h"
 #include "crm-forecast-view.h"
@@ -2081,6 +2082,133 @@ test_add_profile_connect (Fixture       *f,
   g_assert_cmpuint (g_strv_length (profiles), ==, 3);
 }
 
+/* The paged list model: after every update its signals add up to its
+ * length, every position holds what a fresh query gives there, and the
+ * rows read before keep their objects where their record did not change */
+typedef struct
+{
+  guint n;
+} Tally;
+
+static void
+tally_changed_cb (GListModel *model,
+                  guint       position,
+                  guint       removed,
+                  guint       added,
+                  Tally      *tally)
+{
+  g_assert_cmpuint (position + removed, <=, tally->n);
+  tally->n = tally->n - removed + added;
+  g_assert_cmpuint (tally->n, ==, g_list_model_get_n_items (model));
+}
+
+static void
+add_contacts (CrmStore   *store,
+              const char *prefix,
+              guint       n)
+{
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(JsonObject) fields = json_object_new ();
+      g_autofree char *last = g_strdup_printf ("%s%04u", prefix, i);
+      g_autoptr(CrmRecord) record = NULL;
+      g_autoptr(GError) error = NULL;
+
+      json_object_set_string_member (fields, "last_name", last);
+      record = crm_store_create (store, "contacts", fields, &error);
+      g_assert_no_error (error);
+    }
+}
+
+static void
+assert_list_matches (CrmRecordList *list,
+                     CrmStore      *store,
+                     CrmQuery      *query)
+{
+  g_autoptr(GPtrArray) expected = crm_store_query (store, query, 0, 0, NULL);
+
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (list)), ==, expected->len);
+  for (guint i = 0; i < expected->len; i++)
+    {
+      g_autoptr(CrmRecord) shown = g_list_model_get_item (G_LIST_MODEL (list), i);
+
+      g_assert_cmpstr (crm_record_get_id (shown), ==, crm_record_get_id (g_ptr_array_index (expected, i)));
+    }
+}
+
+/* What the pipeline does: count and first page read, then installed */
+static void
+install_query (CrmRecordList *list,
+               CrmStore      *store,
+               CrmQuery      *query)
+{
+  g_autoptr(GPtrArray) first = crm_store_query (store, query, crm_record_list_get_page_size (), 0, NULL);
+
+  crm_record_list_set_results (list, store, query, (guint) crm_store_query_count (store, query, NULL), first);
+}
+
+static void
+test_record_list (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autofree char *path = crm_store_dup_profile_path (f->data_dir, "list", NULL);
+  g_autoptr(CrmStore) store = crm_store_open (path, NULL);
+  g_autoptr(CrmRecordList) list = crm_record_list_new ();
+  g_autoptr(CrmQuery) query = crm_query_new ("contacts");
+  g_autoptr(CrmQuery) narrow = crm_query_new ("contacts");
+  g_autoptr(CrmRecord) kept = NULL;
+  g_autoptr(CrmRecord) again = NULL;
+  g_autoptr(CrmRecord) last = NULL;
+  g_autoptr(GPtrArray) ids = g_ptr_array_new ();
+  Tally tally = { 0 };
+
+  g_assert_nonnull (store);
+  g_signal_connect (list, "items-changed", G_CALLBACK (tally_changed_cb), &tally);
+  add_contacts (store, "b", 700);
+  install_query (list, store, query);
+  assert_list_matches (list, store, query);
+
+  /* Rows near the top read (as a list view does; reading them all above
+   * counted, so the list is updated once first), then one added at the
+   * top and one in the tail: the tail is read afresh, the top rows keep
+   * their objects */
+  install_query (list, store, query);
+  kept = g_list_model_get_item (G_LIST_MODEL (list), 10);
+  g_clear_object (&kept);
+  kept = g_list_model_get_item (G_LIST_MODEL (list), 10);
+  add_contacts (store, "a", 1);
+  add_contacts (store, "c", 1);
+  install_query (list, store, query);
+  assert_list_matches (list, store, query);
+  again = g_list_model_get_item (G_LIST_MODEL (list), 11);
+  g_assert_true (again == kept);
+
+  /* Narrowed to a few, widened again, by ids */
+  crm_query_set_search (narrow, "b0001", NULL);
+  install_query (list, store, narrow);
+  assert_list_matches (list, store, narrow);
+  install_query (list, store, query);
+  assert_list_matches (list, store, query);
+  last = g_list_model_get_item (G_LIST_MODEL (list), 701);
+  g_ptr_array_add (ids, (gpointer) crm_record_get_id (last));
+  g_ptr_array_add (ids, (gpointer) crm_record_get_id (kept));
+  {
+    g_autoptr(GPtrArray) id_list = g_ptr_array_new_with_free_func (g_free);
+    g_autoptr(GPtrArray) first = NULL;
+    g_autoptr(CrmRecord) second = NULL;
+
+    for (guint i = 0; i < ids->len; i++)
+      g_ptr_array_add (id_list, g_strdup (g_ptr_array_index (ids, i)));
+    first = crm_store_get_many (store, "contacts", (const char * const *) id_list->pdata, id_list->len, NULL);
+    crm_record_list_set_ids (list, store, "contacts", id_list, first);
+    g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (list)), ==, 2);
+    second = g_list_model_get_item (G_LIST_MODEL (list), 1);
+    g_assert_cmpstr (crm_record_get_id (second), ==, crm_record_get_id (kept));
+  }
+  crm_record_list_set_query (list, NULL, NULL, NULL);
+  g_assert_cmpuint (tally.n, ==, 0);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -2107,6 +2235,7 @@ main (int    argc,
   ADD ("pipeline-shows-seeded", test_pipeline_shows_seeded);
   ADD ("search-finds-contact", test_search_finds_contact);
   ADD ("contacts-filter", test_contacts_filter);
+  ADD ("record-list", test_record_list);
   ADD ("connect", test_connect);
   ADD ("wrong-password", test_wrong_password);
   ADD ("unreachable", test_unreachable);

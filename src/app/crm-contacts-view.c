@@ -68,6 +68,27 @@ contact_name (CrmRecord *record)
   return g_strdup_printf ("%s%s%s", first ? first : "", first && last ? " " : "", last ? last : "");
 }
 
+/* Shows what @query matches, keeping the rows of records that did not
+ * change (a sync's reload then costs the rows that did) */
+static gboolean
+show_query (CrmContactsView  *self,
+            CrmQuery         *query,
+            GError          **error)
+{
+  CrmStore *store = crm_context_get_store (self->context);
+  g_autoptr(GPtrArray) first = NULL;
+  gint64 count;
+
+  if ((count = crm_store_query_count (store, query, error)) < 0 ||
+      !(first = crm_store_query (store, query, crm_record_list_get_page_size (), 0, error)))
+    {
+      crm_record_list_set_query (self->records, NULL, NULL, NULL);
+      return FALSE;
+    }
+  crm_record_list_set_results (self->records, store, query, (guint) MIN (count, G_MAXUINT), first);
+  return TRUE;
+}
+
 static void
 reload (CrmContactsView *self)
 {
@@ -91,7 +112,7 @@ reload (CrmContactsView *self)
   /* What is being deleted has left the list already */
   deleting = crm_context_dup_deleting_ids (self->context, self->entity);
   crm_query_add_not_ids (query, (const char * const *) deleting);
-  if (!crm_record_list_set_query (self->records, crm_context_get_store (self->context), query, &error))
+  if (!show_query (self, query, &error))
     g_warning ("Listing %s: %s", self->entity, error->message);
 
   if (g_list_model_get_n_items (G_LIST_MODEL (self->records)) == 0)

@@ -222,7 +222,7 @@ install (CrmRecordList *self,
 {
   GHashTableIter iter;
   gpointer value;
-  guint old = self->n_items, removed, added;
+  guint old = self->n_items, span, head_old, head_new;
 
   if (store == NULL || query == NULL || first_page == NULL || old == 0 || store != self->store ||
       (ids == NULL) != (self->ids == NULL))
@@ -265,21 +265,27 @@ install (CrmRecordList *self,
   g_clear_pointer (&self->ids, g_ptr_array_unref);
   self->ids = ids;
 
-  /* Only the rows read since the last update can be on screen: the change
-   * covers them (a list view reads every item a change adds, so not the
-   * whole list), and the rows past it are read afresh when scrolled to */
-  removed = MIN (old, MAX (self->max_read, PAGE_SIZE));
-  if (n_items + removed < old)
-    {
-      removed = old;
-      added = n_items;
-    }
-  else
-    added = n_items - (old - removed);
-  self->n_items = n_items;
+  /* Only the rows read since the last update can be on screen: one
+   * change covers them (a list view reads every item a change adds
+   * while it removes others, so never the whole list), and the rest is
+   * removed and added apart if its length differs; its rows are read
+   * afresh when scrolled to */
+  span = MAX (self->max_read, PAGE_SIZE);
+  head_old = MIN (old, span);
+  head_new = MIN (n_items, span);
   self->max_read = 0;
   self->changing = TRUE;
-  g_list_model_items_changed (G_LIST_MODEL (self), 0, removed, added);
+  self->n_items = head_new + (old - head_old);
+  g_list_model_items_changed (G_LIST_MODEL (self), 0, head_old, head_new);
+  if (old - head_old != n_items - head_new)
+    {
+      self->n_items = head_new;
+      if (old > head_old)
+        g_list_model_items_changed (G_LIST_MODEL (self), head_new, old - head_old, 0);
+      self->n_items = n_items;
+      if (n_items > head_new)
+        g_list_model_items_changed (G_LIST_MODEL (self), head_new, 0, n_items - head_new);
+    }
   self->changing = FALSE;
 }
 
