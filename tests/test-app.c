@@ -1664,6 +1664,85 @@ test_quote_editor_read_only (Fixture       *f,
   g_assert_cmpint (crm_record_get_version (after), ==, crm_record_get_version (quote));
 }
 
+/* Closing a draft with changes not saved asks: Cancel keeps it open
+ * with the changes, Save stores them, Discard leaves the store as it was */
+static CrmRecord *
+find_draft_quote (CrmStore *store)
+{
+  g_autoptr(GPtrArray) quotes = crm_store_list (store, "quotes", NULL, 0, 0, NULL);
+
+  g_autoptr(CrmRecord) sent = NULL;
+  g_autoptr(GError) error = NULL;
+  CrmRecord *draft;
+
+  for (guint i = 0; i < quotes->len; i++)
+    if (g_str_equal (crm_quote_record_get_status (g_ptr_array_index (quotes, i), NULL), "draft"))
+      return g_object_ref (g_ptr_array_index (quotes, i));
+  /* None: a sent one revised is one */
+  sent = find_sent_quote (store);
+  draft = crm_quote_record_revise (store, crm_record_get_id (sent), &error);
+  g_assert_no_error (error);
+  return draft;
+}
+
+static gboolean
+quote_editor_closed (gpointer data)
+{
+  return find_toplevel (CRM_TYPE_QUOTE_EDITOR) == NULL;
+}
+
+static AdwMessageDialog *
+close_and_get_question (CrmQuoteEditor *editor)
+{
+  AdwMessageDialog *dialog;
+
+  gtk_window_close (GTK_WINDOW (editor));
+  spin (50);
+  dialog = ADW_MESSAGE_DIALOG (find_toplevel (ADW_TYPE_MESSAGE_DIALOG));
+  g_assert_nonnull (dialog);
+  g_assert_cmpstr (adw_message_dialog_get_heading (dialog), ==, "Save Changes?");
+  return dialog;
+}
+
+static void
+test_quote_editor_unsaved (Fixture       *f,
+                           gconstpointer  data)
+{
+  CrmStore *store = open_seeded (f);
+  g_autoptr(CrmRecord) draft = find_draft_quote (store);
+  const char *id = crm_record_get_id (draft);
+  CrmQuoteEditor *editor = open_quote_editor (f, id);
+  g_autoptr(CrmRecord) after = NULL;
+
+  /* Unchanged: closes at once */
+  gtk_window_close (GTK_WINDOW (editor));
+  g_assert_true (wait_for (quote_editor_closed, NULL, 5));
+
+  /* Changed, then Cancel: still open, still changed */
+  editor = open_quote_editor (f, id);
+  crm_quote_editor_set_text (editor, "notes", "Kept by Save");
+  g_assert_true (crm_quote_editor_get_modified (editor));
+  adw_message_dialog_response (close_and_get_question (editor), "cancel");
+  spin (50);
+  g_assert_true (find_toplevel (CRM_TYPE_QUOTE_EDITOR) == GTK_WINDOW (editor));
+  g_assert_true (crm_quote_editor_get_modified (editor));
+
+  /* Save: stored, and closed */
+  adw_message_dialog_response (close_and_get_question (editor), "save");
+  g_assert_true (wait_for (quote_editor_closed, NULL, 5));
+  after = crm_store_get (store, "quotes", id, NULL);
+  g_assert_cmpstr (crm_record_get_string (after, "notes"), ==, "Kept by Save");
+
+  /* Discard: closed, nothing stored */
+  editor = open_quote_editor (f, id);
+  crm_quote_editor_set_text (editor, "notes", "Thrown away");
+  adw_message_dialog_response (close_and_get_question (editor), "discard");
+  g_assert_true (wait_for (quote_editor_closed, NULL, 5));
+  g_clear_object (&after);
+  after = crm_store_get (store, "quotes", id, NULL);
+  g_assert_cmpstr (crm_record_get_string (after, "notes"), ==, "Kept by Save");
+}
+
 /* Revise turns the sent quote's editor into a new draft revision, same
  * number; the sent one stays as it was */
 static void
@@ -2251,6 +2330,7 @@ main (int    argc,
   ADD ("forecast-view", test_forecast_view);
   ADD ("quote-editor-catalog", test_quote_editor_catalog);
   ADD ("quote-editor-read-only", test_quote_editor_read_only);
+  ADD ("quote-editor-unsaved", test_quote_editor_unsaved);
   ADD ("quote-editor-revise", test_quote_editor_revise);
   ADD ("quote-editor-accept", test_quote_editor_accept);
   ADD ("quote-editor-pdf", test_quote_editor_pdf);

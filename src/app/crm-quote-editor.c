@@ -141,6 +141,7 @@ struct _CrmQuoteEditor
   char                *error;
   gboolean             editable;
   gboolean             modified;
+  gboolean             closing;     /* the user chose to close: ask no more */
   gboolean             loading;
 };
 
@@ -1508,6 +1509,63 @@ records_changed_cb (CrmQuoteEditor *self)
     load (self, stored, NULL);
 }
 
+/* Closing with changes not saved ****************************************/
+
+static gboolean
+close_idle_cb (gpointer data)
+{
+  gtk_window_close (GTK_WINDOW (data));
+  return G_SOURCE_REMOVE;
+}
+
+static void
+unsaved_response_cb (AdwMessageDialog *dialog,
+                     const char       *response,
+                     CrmQuoteEditor   *self)
+{
+  if (g_str_equal (response, "save"))
+    {
+      if (!crm_quote_editor_save (self))
+        {
+          /* Kept open, saying why, with the changes */
+          toast (self, self->error ? self->error : _("The quote could not be saved"));
+          return;
+        }
+    }
+  else if (!g_str_equal (response, "discard"))
+    return;
+  self->closing = TRUE;
+  /* After the dialog, which is ours, has gone */
+  g_idle_add_full (G_PRIORITY_DEFAULT_IDLE, close_idle_cb, g_object_ref (self), g_object_unref);
+}
+
+/* A draft with changes not saved asks first: save, discard, or go on */
+static gboolean
+crm_quote_editor_close_request (GtkWindow *window)
+{
+  CrmQuoteEditor *self = CRM_QUOTE_EDITOR (window);
+  AdwMessageDialog *dialog;
+
+  if (self->closing || !self->editable || !self->modified)
+    return GTK_WINDOW_CLASS (crm_quote_editor_parent_class)->close_request (window);
+
+  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (window, _("Save Changes?"),
+                                                       _("This quote has changes that are not saved. "
+                                                         "Closing without saving loses them.")));
+  adw_message_dialog_add_responses (dialog,
+                                    "cancel", _("_Cancel"),
+                                    "discard", _("_Discard"),
+                                    "save", _("_Save"),
+                                    NULL);
+  adw_message_dialog_set_response_appearance (dialog, "discard", ADW_RESPONSE_DESTRUCTIVE);
+  adw_message_dialog_set_response_appearance (dialog, "save", ADW_RESPONSE_SUGGESTED);
+  adw_message_dialog_set_default_response (dialog, "save");
+  adw_message_dialog_set_close_response (dialog, "cancel");
+  g_signal_connect (dialog, "response", G_CALLBACK (unsaved_response_cb), self);
+  gtk_window_present (GTK_WINDOW (dialog));
+  return TRUE;
+}
+
 /* GObject *************************************************************/
 
 static void
@@ -1537,6 +1595,7 @@ crm_quote_editor_class_init (CrmQuoteEditorClass *klass)
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->dispose = crm_quote_editor_dispose;
+  GTK_WINDOW_CLASS (klass)->close_request = crm_quote_editor_close_request;
 
   /**
    * CrmQuoteEditor::saved:
