@@ -5,12 +5,20 @@
  * contacts costs a count and a page or two, not 100,000 records in memory.
  * The records are those a CrmQuery matches (its filters and search are
  * SQL): the count comes from crm_store_query_count() and each page from
- * crm_store_query() with an offset, in the entity's order. A few pages
- * stay cached; a new query drops them.
+ * crm_store_query() with an offset, in the entity's order. Or they are
+ * given as ids in order (a sort the database worked out once), and each
+ * page is read by its ids. A few pages stay cached; an update drops them.
  *
- * Each read makes new record objects: a GtkSingleSelection over this
- * model should be unselected before a new query, or it may look for its
- * old item through every new one.
+ * An update whose count and first page were read elsewhere (a worker
+ * thread) is crm_record_list_set_results(): the rows read since the last
+ * update keep their objects where the record did not change, so a list
+ * view keeps their rows, and the change it announces is bounded, since a
+ * GTK 4.8 list view reads every row a change adds. A position the store
+ * no longer fills (another connection wrote after the count) holds an
+ * empty record until the reload that write causes.
+ *
+ * A GtkSingleSelection over this model should be unselected before a new
+ * query, or it may look for its old item through the new ones.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -21,6 +29,7 @@
 
 #include <string.h>
 
+#include "crm-entity.h"
 #include "crm-record-list.h"
 
 #define PAGE_SIZE  256
@@ -83,6 +92,15 @@ crm_record_list_get_n_items (GListModel *model)
   return CRM_RECORD_LIST (model)->n_items;
 }
 
+/* What a position holds when the store changed under the count (another
+ * connection wrote since; the reload that follows puts it right): an
+ * empty record, since a list model may not leave a position empty */
+static gpointer
+placeholder (CrmRecordList *self)
+{
+  return crm_record_new (crm_entity_lookup (crm_query_get_entity (self->query)), NULL);
+}
+
 static gpointer
 crm_record_list_get_item (GListModel *model,
                           guint       position)
@@ -111,7 +129,7 @@ crm_record_list_get_item (GListModel *model,
       if (page == NULL)
         {
           g_warning ("Reading %s: %s", crm_query_get_entity (self->query), error->message);
-          return NULL;
+          return placeholder (self);
         }
       keep_previous (self, page);
       /* A bounded cache: scrolling far away starts it again */
@@ -119,9 +137,8 @@ crm_record_list_get_item (GListModel *model,
         g_hash_table_remove_all (self->pages);
       g_hash_table_insert (self->pages, GUINT_TO_POINTER (page_number), page);
     }
-  /* The store changed under a stale count: no row rather than a wrong one */
   if (position % PAGE_SIZE >= page->len)
-    return NULL;
+    return placeholder (self);
   return g_object_ref (g_ptr_array_index (page, position % PAGE_SIZE));
 }
 
@@ -222,7 +239,7 @@ install (CrmRecordList *self,
 {
   GHashTableIter iter;
   gpointer value;
-  guint old = self->n_items, span, head_old, head_new;
+  guint old = self->n_items, span, removed, added;
 
   if (store == NULL || query == NULL || first_page == NULL || old == 0 || store != self->store ||
       (ids == NULL) != (self->ids == NULL))
@@ -266,25 +283,28 @@ install (CrmRecordList *self,
   self->ids = ids;
 
   /* Only the rows read since the last update can be on screen: one
-   * change covers them (a list view reads every item a change adds
-   * while it removes others, so never the whole list), and the rest is
-   * removed and added apart if its length differs; its rows are read
-   * afresh when scrolled to */
+   * change covers them and the rest keeps its length, so what a list view
+   * reads while it takes the change (the rows the change adds, and the
+   * rows it shows) is all there. A list view reads every row a change
+   * adds while it removes others, so when the difference is too large for
+   * that, the list is emptied and filled (each alone reads nothing). */
   span = MAX (self->max_read, PAGE_SIZE);
-  head_old = MIN (old, span);
-  head_new = MIN (n_items, span);
+  removed = MIN (old, span);
   self->max_read = 0;
   self->changing = TRUE;
-  self->n_items = head_new + (old - head_old);
-  g_list_model_items_changed (G_LIST_MODEL (self), 0, head_old, head_new);
-  if (old - head_old != n_items - head_new)
+  if (n_items >= old - removed && n_items - (old - removed) <= removed + 4 * PAGE_SIZE)
     {
-      self->n_items = head_new;
-      if (old > head_old)
-        g_list_model_items_changed (G_LIST_MODEL (self), head_new, old - head_old, 0);
+      added = n_items - (old - removed);
       self->n_items = n_items;
-      if (n_items > head_new)
-        g_list_model_items_changed (G_LIST_MODEL (self), head_new, 0, n_items - head_new);
+      g_list_model_items_changed (G_LIST_MODEL (self), 0, removed, added);
+    }
+  else
+    {
+      self->n_items = 0;
+      g_list_model_items_changed (G_LIST_MODEL (self), 0, old, 0);
+      self->n_items = n_items;
+      if (n_items > 0)
+        g_list_model_items_changed (G_LIST_MODEL (self), 0, 0, n_items);
     }
   self->changing = FALSE;
 }
