@@ -864,9 +864,11 @@ install_pages_cb (gpointer data)
       column->count = g_array_index (pages->counts, guint, i);
       crm_record_list_set_results (column->deals, store, g_ptr_array_index (pages->queries, i),
                                    column->count, page);
-      /* Its sums follow from the same load */
+      /* Its sums follow from the same load; until then the last ones
+       * stay (a count alone the first time), rather than flicker */
       column->has_amounts = FALSE;
-      update_summary (self, column, NULL);
+      if (column->summary == NULL)
+        update_summary (self, column, NULL);
     }
   if (!gtk_toggle_button_get_active (self->list_toggle))
     gtk_stack_set_visible_child_name (self->stack, "board");
@@ -1551,6 +1553,9 @@ crm_pipeline_view_set_context (CrmPipelineView *self,
       Column *column = g_ptr_array_index (self->columns, i);
 
       g_clear_pointer (&column->stamp, g_free);
+      g_clear_pointer (&column->summary, g_free);
+      column->has_amounts = FALSE;
+      gtk_label_set_text (column->summary_label, "");
       crm_record_list_set_query (column->deals, NULL, NULL, NULL);
     }
   if (self->list_deals)
