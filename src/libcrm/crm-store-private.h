@@ -35,6 +35,7 @@ gboolean   _crm_store_apply_push_results (CrmStore      *self,
 gboolean   _crm_store_apply_pull_page    (CrmStore      *self,
                                           JsonArray     *changes,
                                           const char    *cursor,
+                                          gboolean       more,
                                           guint         *n_applied,
                                           GError       **error);
 gboolean   _crm_store_request_resync     (CrmStore      *self,

@@ -4,6 +4,8 @@
  * PRAGMA user_version. Every local edit writes its row and its outbox entry
  * in one transaction; the connection runs with synchronous=FULL so a commit
  * that returned is on disk. Reads never commit, so they never pay for that.
+ * Only a pulled page that more pages follow commits with NORMAL (see
+ * _crm_store_apply_pull_page()).
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -2198,6 +2200,67 @@ failed:
   return FALSE;
 }
 
+/* Writes a record as the server has it, inside the caller's transaction:
+ * one statement, so it needs no savepoint of its own. @absent says that
+ * no row has its id (the caller looked), which spares a first sync an
+ * update that finds nothing before each insert. */
+static gboolean
+write_synced (CrmStore   *self,
+              CrmRecord  *record,
+              gboolean    absent,
+              GError    **error)
+{
+  const CrmEntity *entity = crm_record_get_entity (record);
+  const EntitySql *sql = entity_sql (self, entity);
+  CrmChangeKind kind = CRM_CHANGE_UPDATED;
+  int rc;
+
+  g_assert (self->depth > 0);
+
+  if (crm_record_get_created_at (record) == NULL || crm_record_get_updated_at (record) == NULL)
+    {
+      g_autofree char *now = crm_timestamp_now ();
+      crm_record_set_timestamps (record,
+                                 crm_record_get_created_at (record) ? NULL : now,
+                                 crm_record_get_updated_at (record) ? NULL : now);
+    }
+
+  if (!absent)
+    {
+      g_autoptr(StmtUse) stmt = prepare (self, sql->update_sql, error);
+
+      if (stmt == NULL)
+        return FALSE;
+      bind_system (stmt, record, 1);
+      if (!bind_fields (self, stmt, record, 6, error))
+        return FALSE;
+      sqlite3_bind_text (stmt, 6 + (int) entity->n_fields, crm_record_get_id (record), -1, SQLITE_STATIC);
+      if ((rc = sqlite3_step (stmt)) != SQLITE_DONE)
+        return set_sqlite_error (self, error, rc, _("saving the record"));
+      absent = sqlite3_changes (self->db) == 0;
+    }
+
+  if (absent)
+    {
+      g_autoptr(StmtUse) stmt = prepare (self, sql->insert_sql, error);
+
+      if (stmt == NULL)
+        return FALSE;
+      sqlite3_bind_text (stmt, 1, crm_record_get_id (record), -1, SQLITE_STATIC);
+      bind_system (stmt, record, 2);
+      if (!bind_fields (self, stmt, record, 7, error))
+        return FALSE;
+      if ((rc = sqlite3_step (stmt)) != SQLITE_DONE)
+        return set_sqlite_error (self, error, rc, _("saving the record"));
+      kind = CRM_CHANGE_CREATED;
+    }
+
+  if (crm_record_get_deleted (record))
+    kind = CRM_CHANGE_DELETED;
+  queue_change (self, entity, crm_record_get_id (record), kind);
+  return TRUE;
+}
+
 /**
  * _crm_store_put_synced:
  * @record: a complete, checked record as the server has it
@@ -2210,70 +2273,17 @@ _crm_store_put_synced (CrmStore   *self,
                        CrmRecord  *record,
                        GError    **error)
 {
-  const CrmEntity *entity;
-  const EntitySql *sql;
-  CrmChangeKind kind = CRM_CHANGE_UPDATED;
-  int rc;
-
   g_return_val_if_fail (CRM_IS_STORE (self), FALSE);
   g_return_val_if_fail (CRM_IS_RECORD (record), FALSE);
 
-  entity = crm_record_get_entity (record);
-  sql = entity_sql (self, entity);
-
-  if (crm_record_get_created_at (record) == NULL || crm_record_get_updated_at (record) == NULL)
-    {
-      g_autofree char *now = crm_timestamp_now ();
-      crm_record_set_timestamps (record,
-                                 crm_record_get_created_at (record) ? NULL : now,
-                                 crm_record_get_updated_at (record) ? NULL : now);
-    }
-
   if (!crm_store_begin (self, error))
     return FALSE;
-
-  {
-    g_autoptr(StmtUse) stmt = prepare (self, sql->update_sql, error);
-
-    if (stmt == NULL)
-      goto failed;
-    bind_system (stmt, record, 1);
-    if (!bind_fields (self, stmt, record, 6, error))
-      goto failed;
-    sqlite3_bind_text (stmt, 6 + (int) entity->n_fields, crm_record_get_id (record), -1, SQLITE_STATIC);
-    if ((rc = sqlite3_step (stmt)) != SQLITE_DONE)
-      {
-        set_sqlite_error (self, error, rc, _("saving the record"));
-        goto failed;
-      }
-  }
-
-  if (sqlite3_changes (self->db) == 0)
+  if (!write_synced (self, record, FALSE, error))
     {
-      g_autoptr(StmtUse) stmt = prepare (self, sql->insert_sql, error);
-
-      if (stmt == NULL)
-        goto failed;
-      sqlite3_bind_text (stmt, 1, crm_record_get_id (record), -1, SQLITE_STATIC);
-      bind_system (stmt, record, 2);
-      if (!bind_fields (self, stmt, record, 7, error))
-        goto failed;
-      if ((rc = sqlite3_step (stmt)) != SQLITE_DONE)
-        {
-          set_sqlite_error (self, error, rc, _("saving the record"));
-          goto failed;
-        }
-      kind = CRM_CHANGE_CREATED;
+      crm_store_rollback (self);
+      return FALSE;
     }
-
-  if (crm_record_get_deleted (record))
-    kind = CRM_CHANGE_DELETED;
-  queue_change (self, entity, crm_record_get_id (record), kind);
   return crm_store_commit (self, error);
-
-failed:
-  crm_store_rollback (self);
-  return FALSE;
 }
 
 sqlite3 *
@@ -2569,7 +2579,7 @@ rebase (CrmStore         *self,
           crm_record_take_field (incoming, field, value ? json_node_copy (value) : NULL);
         }
     }
-  return _crm_store_put_synced (self, incoming, error);
+  return write_synced (self, incoming, local == NULL, error);
 }
 
 static gboolean
@@ -2594,23 +2604,15 @@ apply_tombstone (CrmStore         *self,
 
   crm_record_set_deleted (local, TRUE);
   crm_record_set_version (local, MAX (version, crm_record_get_version (local)));
-  return _crm_store_put_synced (self, local, error);
+  return write_synced (self, local, FALSE, error);
 }
 
-/**
- * _crm_store_apply_pull_page:
- * @changes: the page's changes, in feed order
- * @cursor: where the page ends
- *
- * Applies one page and its cursor in one transaction. Pulled rows are
- * never queued for sending.
- */
-gboolean
-_crm_store_apply_pull_page (CrmStore    *self,
-                            JsonArray   *changes,
-                            const char  *cursor,
-                            guint       *n_applied,
-                            GError     **error)
+static gboolean
+apply_page (CrmStore    *self,
+            JsonArray   *changes,
+            const char  *cursor,
+            guint       *n_applied,
+            GError     **error)
 {
   guint n = json_array_get_length (changes);
 
@@ -2654,6 +2656,44 @@ _crm_store_apply_pull_page (CrmStore    *self,
 failed:
   crm_store_rollback (self);
   return FALSE;
+}
+
+/**
+ * _crm_store_apply_pull_page:
+ * @changes: the page's changes, in feed order
+ * @cursor: where the page ends
+ * @more: whether pages follow this one in the pass
+ *
+ * Applies one page and its cursor in one transaction. Pulled rows are
+ * never queued for sending.
+ *
+ * A page that more pages follow commits without waiting for the disk
+ * (synchronous=NORMAL; WAL keeps it atomic and in order): a power cut can
+ * only take it with its cursor, and it is pulled again. The last page
+ * commits with FULL, which puts every page before it on disk as well, as
+ * does any commit of a local edit on another connection. Edits and the
+ * outbox never commit on this setting.
+ */
+gboolean
+_crm_store_apply_pull_page (CrmStore    *self,
+                            JsonArray   *changes,
+                            const char  *cursor,
+                            gboolean     more,
+                            guint       *n_applied,
+                            GError     **error)
+{
+  gboolean ok;
+
+  g_return_val_if_fail (CRM_IS_STORE (self), FALSE);
+  g_return_val_if_fail (self->depth == 0, FALSE);
+
+  /* SQLite takes the setting only outside a transaction */
+  if (more && !exec_cached (self, "PRAGMA synchronous = NORMAL", _("applying a page"), error))
+    return FALSE;
+  ok = apply_page (self, changes, cursor, n_applied, error);
+  if (more && !exec_cached (self, "PRAGMA synchronous = FULL", _("applying a page"), ok ? error : NULL))
+    return FALSE;
+  return ok;
 }
 
 /**

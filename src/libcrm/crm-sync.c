@@ -4,8 +4,9 @@
  * base version and only the changed fields; results are applied in the
  * transaction that removes the acknowledged entries), then pull the feed
  * page by page from the stored cursor (each page and its cursor in one
- * transaction). A pass runs on its own connection to the store, so it
- * can run in a worker thread while the UI keeps its own.
+ * transaction; the next page is fetched and parsed on a second thread
+ * while the current one is written). A pass runs on its own connection to
+ * the store, so it can run in a worker thread while the UI keeps its own.
  *
  * Failures that may pass (network, 5xx, 429, 503) are retried with
  * exponential backoff and jitter, honouring Retry-After. An expired token
@@ -286,13 +287,126 @@ remember_seen (GHashTable *seen,
     }
 }
 
+/* The next page is fetched, and parsed, on a thread of its own while the
+ * current one is written: one request ahead and never more, so a page is
+ * asked for only once the page before it has arrived, with that page's
+ * cursor. Nothing is stored on that thread; the pass's HTTP session
+ * (libsoup sends from any thread) and token are used by it alone while
+ * the pull runs. */
+typedef struct
+{
+  char     *cursor;    /* what the request sent */
+  JsonNode *reply;
+  guint     status;
+  GError   *error;
+  JsonNode *garbage;   /* a page already written, freed on the thread */
+} Fetch;
+
+typedef struct
+{
+  Pass         *pass;
+  GThread      *thread;
+  GAsyncQueue  *requests;  /* Fetch*; the Fetcher itself says stop */
+  GAsyncQueue  *results;
+  guint         in_flight;
+} Fetcher;
+
+static void
+fetch_free (Fetch *fetch)
+{
+  g_free (fetch->cursor);
+  g_clear_pointer (&fetch->reply, json_node_unref);
+  g_clear_pointer (&fetch->garbage, json_node_unref);
+  g_clear_error (&fetch->error);
+  g_free (fetch);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Fetch, fetch_free)
+
+static gpointer
+fetch_thread (gpointer data)
+{
+  Fetcher *fetcher = data;
+  Fetch *fetch;
+
+  while ((fetch = g_async_queue_pop (fetcher->requests)) != (gpointer) fetcher)
+    {
+      g_autofree char *escaped = g_uri_escape_string (fetch->cursor, NULL, FALSE);
+      g_autofree char *path = g_strdup_printf ("/api/v1/sync/pull?limit=%u&cursor=%s",
+                                               fetcher->pass->pull_page, escaped);
+
+      fetch->reply = call (fetcher->pass, "GET", path, NULL, &fetch->status, &fetch->error);
+      g_clear_pointer (&fetch->garbage, json_node_unref);
+      g_async_queue_push (fetcher->results, fetch);
+    }
+  return NULL;
+}
+
+static void
+fetcher_start (Fetcher *fetcher,
+               Pass    *pass)
+{
+  fetcher->pass = pass;
+  fetcher->requests = g_async_queue_new ();
+  fetcher->results = g_async_queue_new ();
+  fetcher->in_flight = 0;
+  fetcher->thread = g_thread_new ("crm-sync-pull", fetch_thread, fetcher);
+}
+
+/* Asks for the page after @cursor; @garbage (transfer full) is freed there */
+static void
+fetcher_request (Fetcher    *fetcher,
+                 const char *cursor,
+                 JsonNode   *garbage)
+{
+  Fetch *fetch = g_new0 (Fetch, 1);
+
+  g_assert (fetcher->in_flight == 0);
+  fetch->cursor = g_strdup (cursor ? cursor : "");
+  fetch->garbage = garbage;
+  fetcher->in_flight++;
+  g_async_queue_push (fetcher->requests, fetch);
+}
+
+static Fetch *
+fetcher_wait (Fetcher *fetcher)
+{
+  g_assert (fetcher->in_flight == 1);
+  fetcher->in_flight--;
+  return g_async_queue_pop (fetcher->results);
+}
+
+/* Waits out a request still in flight (cancelled, it gives up between
+ * attempts) and ends the thread */
+static void
+fetcher_stop (Fetcher      *fetcher,
+              GCancellable *stop)
+{
+  g_cancellable_cancel (stop);
+  if (fetcher->in_flight)
+    fetch_free (fetcher_wait (fetcher));
+  g_async_queue_push (fetcher->requests, fetcher);
+  g_thread_join (fetcher->thread);
+  g_async_queue_unref (fetcher->requests);
+  g_async_queue_unref (fetcher->results);
+}
+
+static void
+cancel_cb (GCancellable *cancellable,
+           gpointer      user_data)
+{
+  g_cancellable_cancel (user_data);
+}
+
 static gboolean
-pull (Pass     *pass,
-      guint    *pulled,
-      GError  **error)
+pull_pages (Pass     *pass,
+            Fetcher  *fetcher,
+            guint    *pulled,
+            GError  **error)
 {
   gboolean restarted = FALSE;
   guint total = 0;
+  g_autoptr(JsonNode) written = NULL;
   /* "entity/id" of everything a full resync brought, to tell at its end
    * which records the server no longer has */
   g_autoptr(GHashTable) seen = NULL;
@@ -304,43 +418,45 @@ pull (Pass     *pass,
       seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
     }
 
+  {
+    g_autofree char *cursor = crm_store_dup_setting (pass->store, "sync_cursor");
+
+    fetcher_request (fetcher, cursor, NULL);
+  }
+
   for (;;)
     {
-      g_autofree char *cursor = crm_store_dup_setting (pass->store, "sync_cursor");
-      g_autofree char *escaped = g_uri_escape_string (cursor ? cursor : "", NULL, FALSE);
-      g_autofree char *path = g_strdup_printf ("/api/v1/sync/pull?limit=%u&cursor=%s", pass->pull_page, escaped);
-      g_autoptr(GError) local_error = NULL;
-      g_autoptr(JsonNode) reply = NULL;
+      g_autoptr(Fetch) fetch = fetcher_wait (fetcher);
+      const char *cursor = fetch->cursor;
       JsonObject *page;
       JsonNode *changes;
       const char *next;
       gboolean has_more;
-      guint status;
       guint applied = 0;
 
-      reply = call (pass, "GET", path, NULL, &status, &local_error);
       /* 410: history was pruned past our cursor. 400 on a cursor we
        * kept: it is not this server's (a reinstalled server). Either way
        * start over from everything; rebasing keeps every pending edit. */
-      if (reply == NULL && !restarted &&
-          (status == 410 || (status == 400 && cursor != NULL && *cursor != '\0')))
+      if (fetch->reply == NULL && !restarted &&
+          (fetch->status == 410 || (fetch->status == 400 && *cursor != '\0')))
         {
-          g_message ("The server asks for a full resync (HTTP %u)", status);
+          g_message ("The server asks for a full resync (HTTP %u)", fetch->status);
           restarted = TRUE;
           if (!_crm_store_request_resync (pass->store, error))
             return FALSE;
           if (seen == NULL)
             seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+          fetcher_request (fetcher, "", NULL);
           continue;
         }
-      if (reply == NULL)
+      if (fetch->reply == NULL)
         {
-          g_propagate_error (error, g_steal_pointer (&local_error));
+          g_propagate_error (error, g_steal_pointer (&fetch->error));
           return FALSE;
         }
 
-      if (!JSON_NODE_HOLDS_OBJECT (reply) ||
-          !(changes = json_object_get_member ((page = json_node_get_object (reply)), "changes")) ||
+      if (!JSON_NODE_HOLDS_OBJECT (fetch->reply) ||
+          !(changes = json_object_get_member ((page = json_node_get_object (fetch->reply)), "changes")) ||
           !JSON_NODE_HOLDS_ARRAY (changes) ||
           !(next = json_object_get_string_member_with_default (page, "cursor", NULL)))
         {
@@ -351,8 +467,13 @@ pull (Pass     *pass,
       if (json_object_has_member (page, "total"))
         total = MAX (total, (guint) json_object_get_int_member (page, "total"));
 
+      /* The next page travels while this one is written */
+      if (has_more)
+        fetcher_request (fetcher, next, g_steal_pointer (&written));
+
       failpoint ("pulled");
-      if (!_crm_store_apply_pull_page (pass->store, json_node_get_array (changes), next, &applied, error))
+      if (!_crm_store_apply_pull_page (pass->store, json_node_get_array (changes), next, has_more,
+                                       &applied, error))
         return FALSE;
       failpoint ("page-applied");
       *pulled += applied;
@@ -369,7 +490,36 @@ pull (Pass     *pass,
           *pulled += removed;
           return TRUE;
         }
+      g_clear_pointer (&written, json_node_unref);
+      written = g_steal_pointer (&fetch->reply);
     }
+}
+
+static gboolean
+pull (Pass     *pass,
+      guint    *pulled,
+      GError  **error)
+{
+  g_autoptr(GCancellable) stop = g_cancellable_new ();
+  GCancellable *caller = pass->cancellable;
+  Fetcher fetcher;
+  gulong handler = 0;
+  gboolean ok;
+
+  /* The fetcher's requests stop with the pass, and when the pull ends
+   * early with one in flight */
+  if (caller)
+    handler = g_cancellable_connect (caller, G_CALLBACK (cancel_cb), g_object_ref (stop), g_object_unref);
+  pass->cancellable = stop;
+  fetcher_start (&fetcher, pass);
+
+  ok = pull_pages (pass, &fetcher, pulled, error);
+
+  fetcher_stop (&fetcher, stop);
+  pass->cancellable = caller;
+  if (caller)
+    g_cancellable_disconnect (caller, handler);
+  return ok;
 }
 
 /* Public API **********************************************************/
