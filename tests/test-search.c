@@ -344,7 +344,7 @@ test_query (Fixture       *f,
   const char *set[] = { f->account, other_account, NULL };
   const char *none[] = { NULL };
   const char *skip[] = { b, NULL };
-  const char *fields[] = { "name", "amount", "expected_close_date", NULL };
+  const char *fields_wanted[] = { "name", "amount", "expected_close_date", NULL };
   Rows rows = { g_string_new (NULL), 0 };
 
   /* The fixture's deal and these three */
@@ -402,7 +402,7 @@ test_query (Fixture       *f,
   g_assert_cmpstr (crm_record_get_id (g_ptr_array_index (page, 1)), ==, a);
 
   /* A few fields of each record, as text, money in its currency */
-  g_assert_true (crm_store_query_foreach (f->store, all, fields, collect_row_cb, &rows, &error));
+  g_assert_true (crm_store_query_foreach (f->store, all, fields_wanted, collect_row_cb, &rows, &error));
   g_assert_no_error (error);
   g_assert_cmpuint (rows.rows, ==, 4);
   g_assert_nonnull (strstr (rows.seen->str, "Tower refit|1000.00|2026-03-31;"));
@@ -457,6 +457,50 @@ test_query (Fixture       *f,
     g_assert_no_error (error);
     after = crm_store_query_dup_stamp (f->store, all, NULL, &error);
     g_assert_cmpstr (stamp, !=, after);
+  }
+
+  /* Money whose currency has other decimals than two: read in its own
+   * currency, and sorted by value */
+  {
+    g_autoptr(JsonObject) fields = json_object_new ();
+    g_autoptr(CrmRecord) yen = NULL;
+    g_autoptr(CrmQuery) sorted = crm_query_copy (all);
+    g_autoptr(GPtrArray) by_amount = NULL;
+    Rows yen_rows = { g_string_new (NULL), 0 };
+
+    json_object_set_string_member (fields, "name", "Yen deal");
+    json_object_set_string_member (fields, "stage_id", stage);
+    json_object_set_string_member (fields, "currency", "JPY");
+    json_object_set_string_member (fields, "amount", "1000000");
+    yen = crm_store_create (f->store, "opportunities", fields, &error);
+    g_assert_no_error (error);
+    g_assert_true (crm_store_query_foreach (f->store, all, fields_wanted, collect_row_cb, &yen_rows, &error));
+    g_assert_nonnull (strstr (yen_rows.seen->str, "Yen deal|1000000|-;"));
+    g_string_free (yen_rows.seen, TRUE);
+    crm_query_set_order (sorted, "amount", TRUE);
+    by_amount = crm_store_query (f->store, sorted, 0, 0, &error);
+    g_assert_no_error (error);
+    g_assert_cmpstr (crm_record_get_id (g_ptr_array_index (by_amount, 0)), ==, crm_record_get_id (yen));
+    g_assert_true (crm_store_delete (f->store, "opportunities", crm_record_get_id (yen), &error));
+  }
+
+  /* A local edit changes the stamp even when another record changed
+   * later (a server clock ahead of this one) */
+  {
+    g_autoptr(CrmRecord) ahead = crm_store_get (f->store, "opportunities", b, NULL);
+    g_autoptr(CrmRecord) saved = NULL;
+    g_autoptr(JsonObject) changes = json_object_new ();
+    g_autofree char *before = NULL;
+    g_autofree char *after = NULL;
+
+    crm_record_set_timestamps (ahead, crm_record_get_created_at (ahead), "2099-01-01T00:00:00.000Z");
+    g_assert_true (_crm_store_put_synced (f->store, ahead, &error));
+    before = crm_store_query_dup_stamp (f->store, all, NULL, &error);
+    json_object_set_string_member (changes, "next_step", "Call back");
+    saved = crm_store_update (f->store, "opportunities", c, changes, &error);
+    g_assert_no_error (error);
+    after = crm_store_query_dup_stamp (f->store, all, NULL, &error);
+    g_assert_cmpstr (before, !=, after);
   }
 
   /* Fields that are not the entity's, or cannot be compared as text */

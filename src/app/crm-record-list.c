@@ -45,8 +45,7 @@ struct _CrmRecordList
   GHashTable *pages;    /* page number → GPtrArray of CrmRecord */
   GHashTable *previous; /* id → CrmRecord the list held before its last update */
   GPtrArray  *ids;      /* char *: the records in order, when given by id */
-  guint       max_read; /* the furthest position read since (+1), not counting our own signal */
-  gboolean    changing; /* emitting items-changed */
+  guint       max_read; /* the furthest position read since the last update (+1) */
 };
 
 static void crm_record_list_model_init (GListModelInterface *iface);
@@ -111,8 +110,9 @@ crm_record_list_get_item (GListModel *model,
 
   if (position >= self->n_items)
     return NULL;
-  if (!self->changing)
-    self->max_read = MAX (self->max_read, position + 1);
+  /* Reads while a change is announced count too: a list view then reads
+   * the rows it goes on showing, which the next change must cover */
+  self->max_read = MAX (self->max_read, position + 1);
 
   page = g_hash_table_lookup (self->pages, GUINT_TO_POINTER (page_number));
   if (page == NULL)
@@ -291,7 +291,6 @@ install (CrmRecordList *self,
   span = MAX (self->max_read, PAGE_SIZE);
   removed = MIN (old, span);
   self->max_read = 0;
-  self->changing = TRUE;
   if (n_items >= old - removed && n_items - (old - removed) <= removed + 4 * PAGE_SIZE)
     {
       added = n_items - (old - removed);
@@ -306,7 +305,6 @@ install (CrmRecordList *self,
       if (n_items > 0)
         g_list_model_items_changed (G_LIST_MODEL (self), 0, 0, n_items);
     }
-  self->changing = FALSE;
 }
 
 void

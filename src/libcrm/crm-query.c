@@ -480,7 +480,8 @@ _crm_query_append_where (const CrmQuery   *self,
 }
 
 /* A money column as a number comparable across currencies: the minor
- * units scaled to two decimals */
+ * units scaled to two decimals. Only integers go into the text, which
+ * the locale cannot write with a decimal comma. */
 static char *
 money_order (const CrmEntity *entity,
              const CrmField  *field)
@@ -488,15 +489,19 @@ money_order (const CrmEntity *entity,
   g_autoptr(GString) expr = g_string_new (NULL);
   g_auto(GStrv) codes = crm_currency_dup_codes ();
 
-  g_string_append_printf (expr, "%s.%s * CASE %s.%s", entity->name, field->name, entity->name, field->related);
+  g_string_append_printf (expr, "CASE %s.%s", entity->name, field->related);
   for (guint i = 0; codes[i]; i++)
     {
       int digits = crm_currency_minor_digits (codes[i]);
 
-      if (digits >= 0 && digits != 2)
-        g_string_append_printf (expr, " WHEN '%s' THEN %g", codes[i], pow (10, 2 - digits));
+      if (digits >= 0 && digits < 2)
+        g_string_append_printf (expr, " WHEN '%s' THEN %s.%s * %d", codes[i], entity->name, field->name,
+                                digits == 0 ? 100 : 10);
+      else if (digits > 2)
+        g_string_append_printf (expr, " WHEN '%s' THEN %s.%s / %" G_GINT64_FORMAT ".0", codes[i],
+                                entity->name, field->name, (gint64) pow (10, digits - 2));
     }
-  g_string_append (expr, " ELSE 1 END");
+  g_string_append_printf (expr, " ELSE %s.%s END", entity->name, field->name);
   return g_string_free (g_steal_pointer (&expr), FALSE);
 }
 
@@ -533,8 +538,9 @@ _crm_query_dup_order_by (const CrmQuery   *self,
       if (field->type == CRM_FIELD_REF)
         target = crm_entity_lookup (field->related);
     }
+  /* Aliased: the record named may be of the same entity (a manager) */
   if (target)
-    expr = g_strdup_printf ("(SELECT %s FROM %s WHERE %s.id = %s.%s)", target->title_field, target->name,
+    expr = g_strdup_printf ("(SELECT target.%s FROM %s AS target WHERE target.id = %s.%s)", target->title_field,
                             target->name, entity->name, self->order);
   else if (field && field->type == CRM_FIELD_MONEY)
     expr = money_order (entity, field);

@@ -1132,7 +1132,7 @@ crm_store_begin (CrmStore  *self,
       gint64 give_up = g_get_monotonic_time () + BUSY_WAIT_MS * 1000;
       int rc;
 
-      while ((rc = sqlite3_exec (self->db, sql, NULL, NULL, NULL)) == SQLITE_BUSY &&
+      while (((rc = sqlite3_exec (self->db, sql, NULL, NULL, NULL)) & 0xff) == SQLITE_BUSY &&
              g_get_monotonic_time () < give_up)
         g_usleep (2000);
       if (rc != SQLITE_OK)
@@ -1774,13 +1774,21 @@ crm_store_query_dup_stamp (CrmStore        *self,
   g_return_val_if_fail (CRM_IS_STORE (self), NULL);
   g_return_val_if_fail (query != NULL, NULL);
 
-  if (!(stmt = step_aggregate (self, query, "count(*), total(version), max(updated_at), total(rid)", error)))
+  /* A local edit keeps the version (the server's) and may not make its
+   * record the latest changed one (a server clock ahead of this one), so
+   * the sum of every record's last change, to the millisecond within its
+   * month, is in the stamp too: exact, and cheap to read from text */
+  if (!(stmt = step_aggregate (self, query,
+                               "count(*), total(version), max(updated_at), total(rid), "
+                               "sum(substr(updated_at, 9, 2) * 86400000 + substr(updated_at, 12, 2) * 3600000 + "
+                               "substr(updated_at, 15, 2) * 60000 + substr(updated_at, 18, 2) * 1000 + "
+                               "substr(updated_at, 21, 3))", error)))
     return NULL;
   if (count)
     *count = (gint64) sqlite3_column_int64 (stmt, 0);
-  return g_strdup_printf ("%" G_GINT64_FORMAT "/%.0f/%s/%.0f", (gint64) sqlite3_column_int64 (stmt, 0),
+  return g_strdup_printf ("%" G_GINT64_FORMAT "/%.0f/%s/%.0f/%" G_GINT64_FORMAT, (gint64) sqlite3_column_int64 (stmt, 0),
                           sqlite3_column_double (stmt, 1), column_text (stmt, 2) ? column_text (stmt, 2) : "",
-                          sqlite3_column_double (stmt, 3));
+                          sqlite3_column_double (stmt, 3), (gint64) sqlite3_column_int64 (stmt, 4));
 }
 
 /**
@@ -1884,14 +1892,14 @@ crm_store_query_foreach (CrmStore            *self,
       g_ptr_array_add (columns, (gpointer) field);
     }
   /* Money is read in its row's currency, selected after the fields */
-  for (guint i = 0; i < n_fields; i++)
+  for (guint i = 0, n_money = 0; i < n_fields; i++)
     {
       const CrmField *field = g_ptr_array_index (columns, i);
       int column = -1;
 
       if (field && field->type == CRM_FIELD_MONEY)
         {
-          column = (int) columns->len + (int) currency_columns->len;
+          column = (int) (n_fields + n_money++);
           g_string_append_printf (select, ", %s", field->related);
         }
       g_array_append_val (currency_columns, column);
