@@ -129,21 +129,6 @@ names_of (GPtrArray *records)
   return names;
 }
 
-/* Keeps the latest of an activity's due date, else its last change */
-static void
-latest_value_cb (const char * const *values,
-                 gpointer            data)
-{
-  char **latest = data;
-  const char *value = values[0] ? values[0] : values[1];
-
-  if (value && g_strcmp0 (value, *latest) > 0)
-    {
-      g_free (*latest);
-      *latest = g_strdup (value);
-    }
-}
-
 static Column *
 column_of_stage (CrmPipelineView *self,
                  const char      *stage_id)
@@ -160,25 +145,22 @@ column_of_stage (CrmPipelineView *self,
 
 /* The day of the deal's latest activity ("" for none), read when its
  * card is first bound after a load */
+static gboolean read_latest_activities (CrmStore            *store,
+                                        const char * const  *deal_ids,
+                                        GHashTable          *days,
+                                        GError             **error);
+
 static const char *
 last_activity_of (CrmPipelineView *self,
                   const char      *deal_id)
 {
-  static const char * const fields[] = { "due_at", "updated_at", NULL };
-  g_autoptr(CrmQuery) query = NULL;
-  g_autofree char *latest = NULL;
+  const char *ids[] = { deal_id, NULL };
   const char *day;
 
-  if ((day = g_hash_table_lookup (self->last_activity, deal_id)))
-    return day;
-  query = crm_query_new ("activities");
-  crm_query_add_equal (query, "opportunity_id", deal_id);
-  if (!crm_store_query_foreach (crm_context_get_store (self->context), query, fields,
-                                latest_value_cb, &latest, NULL))
-    g_clear_pointer (&latest, g_free);
-  day = latest ? g_strndup (latest, 10) : g_strdup ("");
-  g_hash_table_insert (self->last_activity, g_strdup (deal_id), (char *) day);
-  return day;
+  if (!(day = g_hash_table_lookup (self->last_activity, deal_id)) &&
+      !read_latest_activities (crm_context_get_store (self->context), ids, self->last_activity, NULL))
+    g_hash_table_insert (self->last_activity, g_strdup (deal_id), g_strdup (""));
+  return day ? day : g_hash_table_lookup (self->last_activity, deal_id);
 }
 
 static gboolean
@@ -903,27 +885,37 @@ sum_deal_cb (const char * const *values,
     g_array_index (sums->weighted, gint64, index) += part.minor;
 }
 
-typedef struct
-{
-  GHashTable *table;
-  gboolean    latest;  /* keep the latest value of a key, not the last */
-} Collect;
-
+/* Keeps in @days the latest day of a deal's activities */
 static void
-collect_cb (const char * const *values,
-            gpointer            data)
+latest_day_cb (const char * const *values,
+               gpointer            days)
 {
-  Collect *collect = data;
   const char *value = values[1] ? values[1] : values[2];
   const char *old;
 
   if (values[0] == NULL || value == NULL)
     return;
-  old = g_hash_table_lookup (collect->table, values[0]);
-  if (!collect->latest)
-    g_hash_table_insert (collect->table, g_strdup (values[0]), g_strdup (value));
-  else if (old == NULL || strncmp (value, old, 10) > 0)
-    g_hash_table_insert (collect->table, g_strdup (values[0]), g_strndup (value, 10));
+  old = g_hash_table_lookup (days, values[0]);
+  if (old == NULL || strncmp (value, old, 10) > 0)
+    g_hash_table_insert (days, g_strdup (values[0]), g_strndup (value, 10));
+}
+
+/* The day of the latest activity (its due date, else its last change) of
+ * each of @deal_ids into @days, "" for a deal without any: what the stale
+ * flag compares */
+static gboolean
+read_latest_activities (CrmStore            *store,
+                        const char * const  *deal_ids,
+                        GHashTable          *days,
+                        GError             **error)
+{
+  static const char * const fields[] = { "opportunity_id", "due_at", "updated_at", NULL };
+  g_autoptr(CrmQuery) query = crm_query_new ("activities");
+
+  for (guint i = 0; deal_ids[i]; i++)
+    g_hash_table_insert (days, g_strdup (deal_ids[i]), g_strdup (""));
+  crm_query_add_one_of (query, "opportunity_id", deal_ids);
+  return crm_store_query_foreach (store, query, fields, latest_day_cb, days, error);
 }
 
 /* Worker: the accounts' names and the latest activities of the deals in
@@ -932,15 +924,10 @@ static void
 read_card_details (CrmStore *reader,
                    Pages    *pages)
 {
-  static const char * const activity_fields[] = { "opportunity_id", "due_at", "updated_at", NULL };
-  static const char * const account_fields[] = { "id", "name", "name", NULL };
   g_autoptr(GPtrArray) deal_ids = g_ptr_array_new ();
   g_autoptr(GPtrArray) account_ids = g_ptr_array_new ();
-  g_autoptr(CrmQuery) activities = crm_query_new ("activities");
-  g_autoptr(CrmQuery) accounts = crm_query_new ("accounts");
+  g_autoptr(GHashTable) names = NULL;
   g_autoptr(GError) error = NULL;
-  Collect latest = { pages->last_activity, TRUE };
-  Collect names = { pages->account_names, FALSE };
 
   for (guint i = 0; i < pages->pages->len; i++)
     {
@@ -954,24 +941,22 @@ read_card_details (CrmStore *reader,
           g_ptr_array_add (deal_ids, (gpointer) crm_record_get_id (deal));
           if (account)
             g_ptr_array_add (account_ids, (gpointer) account);
-          /* A deal without activities is known to have none */
-          g_hash_table_insert (pages->last_activity, g_strdup (crm_record_get_id (deal)), g_strdup (""));
         }
     }
   if (deal_ids->len == 0)
     return;
   g_ptr_array_add (deal_ids, NULL);
-  g_ptr_array_add (account_ids, NULL);
-  crm_query_add_one_of (activities, "opportunity_id", (const char * const *) deal_ids->pdata);
-  crm_query_add_one_of (accounts, "id", (const char * const *) account_ids->pdata);
-  if (!crm_store_query_foreach (reader, activities, activity_fields, collect_cb, &latest, &error) ||
-      !crm_store_query_foreach (reader, accounts, account_fields, collect_cb, &names, &error))
+  if (!read_latest_activities (reader, (const char * const *) deal_ids->pdata, pages->last_activity, &error) ||
+      !(names = crm_store_dup_titles (reader, "accounts", (const char * const *) account_ids->pdata,
+                                      account_ids->len, &error)))
     {
       /* The cards read them one by one instead */
       g_warning ("Reading the pipeline's cards: %s", error->message);
       g_hash_table_remove_all (pages->last_activity);
-      g_hash_table_remove_all (pages->account_names);
+      return;
     }
+  g_hash_table_unref (pages->account_names);
+  pages->account_names = g_steal_pointer (&names);
 }
 
 static void

@@ -274,14 +274,6 @@ loaded_free (Loaded *loaded)
   g_free (loaded);
 }
 
-static void
-account_name_cb (const char * const *values,
-                 gpointer            table)
-{
-  if (values[0] && values[1])
-    g_hash_table_insert (table, g_strdup (values[0]), g_strdup (values[1]));
-}
-
 /* Worker: every quote, and the names of the accounts they are for */
 static void
 load_thread (GTask        *task,
@@ -289,14 +281,11 @@ load_thread (GTask        *task,
              gpointer      path,
              GCancellable *cancellable)
 {
-  static const char * const fields[] = { "id", "name", NULL };
   g_autoptr(CrmStore) reader = NULL;
-  g_autoptr(CrmQuery) accounts = crm_query_new ("accounts");
   g_autoptr(GPtrArray) ids = g_ptr_array_new ();
   g_autoptr(GError) error = NULL;
   Loaded *loaded = g_new0 (Loaded, 1);
 
-  loaded->account_names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   if (!(reader = crm_store_open_reader (path, &error)) || !crm_store_begin_read (reader, &error))
     goto failed;
   if (!(loaded->quotes = crm_store_list (reader, "quotes", NULL, 0, 0, &error)))
@@ -311,9 +300,8 @@ load_thread (GTask        *task,
       if (account)
         g_ptr_array_add (ids, (gpointer) account);
     }
-  g_ptr_array_add (ids, NULL);
-  crm_query_add_one_of (accounts, "id", (const char * const *) ids->pdata);
-  if (!crm_store_query_foreach (reader, accounts, fields, account_name_cb, loaded->account_names, &error))
+  if (!(loaded->account_names = crm_store_dup_titles (reader, "accounts", (const char * const *) ids->pdata,
+                                                      ids->len, &error)))
     {
       crm_store_end_read (reader);
       goto failed;

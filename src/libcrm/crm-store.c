@@ -1733,6 +1733,33 @@ crm_store_get_many (CrmStore            *self,
 }
 
 /**
+ * crm_store_dup_titles:
+ * @ids: (array length=n_ids): record ids; repeats are fine
+ *
+ * Returns: (transfer full) (element-type utf8 utf8): id → title of the
+ *   live records of @entity_name among @ids, for a view to name the
+ *   references on the rows it shows
+ */
+GHashTable *
+crm_store_dup_titles (CrmStore            *self,
+                      const char          *entity_name,
+                      const char * const  *ids,
+                      guint                n_ids,
+                      GError             **error)
+{
+  g_autoptr(GPtrArray) records = crm_store_get_many (self, entity_name, ids, n_ids, error);
+  GHashTable *titles;
+
+  if (records == NULL)
+    return NULL;
+  titles = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  for (guint i = 0; i < records->len; i++)
+    g_hash_table_replace (titles, g_strdup (crm_record_get_id (g_ptr_array_index (records, i))),
+                          crm_record_dup_title (g_ptr_array_index (records, i)));
+  return titles;
+}
+
+/**
  * crm_store_query_count:
  *
  * Returns: how many live records @query matches, or -1 on an error

@@ -110,6 +110,11 @@ GPtrArray  *crm_store_get_many           (CrmStore        *self,
                                           const char * const *ids,
                                           guint            n_ids,
                                           GError         **error);
+GHashTable *crm_store_dup_titles         (CrmStore        *self,
+                                          const char      *entity,
+                                          const char * const *ids,
+                                          guint            n_ids,
+                                          GError         **error);
 gint64      crm_store_query_count        (CrmStore        *self,
                                           const CrmQuery  *query,
                                           GError         **error);
